@@ -1,0 +1,126 @@
+# unrolled: recurrent networks, Seq2Seq and attention from scratch in C.
+# `make help` lists the targets. Toggles (set on the command line, e.g. `make OPENMP=0`):
+OPENMP ?= 1        # 1: split big loops across cores with OpenMP (results do not depend on it)
+SAN    ?= 0        # 1: build with AddressSanitizer + UndefinedBehaviorSanitizer
+BUILD  ?= build    # where objects and the test binary go
+CC     ?= cc
+
+# --- flags --------------------------------------------------------------------------------
+# No -ffast-math / -Ofast: they assume no NaN or Inf, and chapter 01 and 02 are about exactly
+# those values (an isnan() check must not be compiled away).
+BUILD  := $(strip $(BUILD))
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Icommon -MMD -MP
+LDLIBS += -lm
+ifeq ($(strip $(OPENMP)),1)
+CFLAGS += -fopenmp
+LDFLAGS += -fopenmp
+endif
+ifeq ($(strip $(SAN)),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+# Libraries come from pkg-config. These are expanded only when a recipe runs, i.e. after the
+# deps step has installed pkg-config itself.
+PNG_CFLAGS = $(shell pkg-config --cflags libpng)
+PNG_LIBS   = $(shell pkg-config --libs libpng)
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+# --- what there is -------------------------------------------------------------------------
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libunrolled.a
+
+# Every folder chapters/NN_name/ builds bin/NN_name from its .c files. main.c is the driver;
+# the other files hold the chapter's functions, which the tests link too.
+CHAPTERS     := $(patsubst chapters/%/main.c,%,$(sort $(wildcard chapters/*/main.c)))
+CHAPTER_BINS := $(CHAPTERS:%=bin/%)
+CHAPTER_FUNC_SRC := $(filter-out %/main.c,$(wildcard $(CHAPTERS:%=chapters/%/*.c)))
+CHAPTER_FUNC_OBJ := $(CHAPTER_FUNC_SRC:%.c=$(BUILD)/%.o)
+
+# Every tools/NAME.c builds bin/NAME (e.g. bin/bleu).
+TOOLS     := $(patsubst tools/%.c,%,$(wildcard tools/*.c))
+TOOL_BINS := $(TOOLS:%=bin/%)
+
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(BUILD)/check_unrolled
+
+.PHONY: all deps test sanitize figures clean help lint
+all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS) $(TEST_BIN)
+
+help:
+	@echo "unrolled: make targets"
+	@echo "  make             build every chapter (bin/NN_name), tool and the test binary"
+	@echo "  make figures     run every chapter at its classroom default, regenerate figures/"
+	@echo "  make test        run the Check test suite (CK_RUN_SUITE=name runs one suite;"
+	@echo "                   CK_FORK=no runs in one process, for gdb and valgrind)"
+	@echo "  make sanitize    the test suite under AddressSanitizer + UBSan (in build/san)"
+	@echo "  make lint        trailing whitespace and tabs in sources"
+	@echo "  make deps        install gnuplot, libpng, Check and pkg-config if missing"
+	@echo "  make clean       remove build/ and bin/"
+	@echo "toggles: OPENMP=0 (single-threaded build), SAN=1, BUILD=dir, CC=clang"
+
+# --- dependencies --------------------------------------------------------------------------
+# Checked on every entry target (cheap); installs with apt-get when something is missing.
+deps:
+	@sh tools/deps.sh
+
+# --- building ------------------------------------------------------------------------------
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PNG_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PNG_CFLAGS) $(CHECK_CFLAGS) -Itests -I$(BUILD)/tests -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# bin/NN_name: that chapter's objects + the library.
+.SECONDEXPANSION:
+$(CHAPTER_BINS): bin/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard chapters/%/*.c)) $(LIB)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
+
+$(TOOL_BINS): bin/%: $(BUILD)/tools/%.o $(LIB)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
+
+# The suite list is generated from the make_<name>_suite functions the test files define,
+# so adding tests/check_foo.c with make_foo_suite() is all it takes to run a new suite.
+$(BUILD)/tests/suites.h: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^Suite \*make_\([a-z0-9_]*\)_suite(void).*/SUITE(\1)/p' $(TEST_SRC) > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/tests/check_main.o: $(BUILD)/tests/suites.h
+
+$(TEST_BIN): $(TEST_OBJ) $(CHAPTER_FUNC_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PNG_LIBS) $(LDLIBS)
+
+# --- running -------------------------------------------------------------------------------
+# The tests run from the top folder (they read tests/fixtures/ and run bin/ programs).
+test: $(TEST_BIN) $(CHAPTER_BINS) $(TOOL_BINS)
+	./$(TEST_BIN)
+
+sanitize: | deps
+	$(MAKE) SAN=1 OPENMP=0 BUILD=build/san test
+
+figures: $(CHAPTER_BINS) | deps
+	@set -e; for c in $(CHAPTERS); do \
+	  echo "== $$c"; ./bin/$$c --quiet; \
+	done
+	@echo "figures/ regenerated for: $(if $(CHAPTERS),$(CHAPTERS),no chapters yet)"
+
+lint:
+	@! grep -rnE '[[:space:]]+$$' --include='*.c' --include='*.h' --include='*.md' --include='Makefile' --include='*.py' --include='*.sh' common chapters tests tools Makefile README.md || (echo "lint: trailing whitespace above"; false)
+	@echo "lint: clean"
+
+clean:
+	rm -rf build bin
+
+-include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CHAPTER_FUNC_OBJ:.o=.d)
