@@ -36,7 +36,7 @@ LIB        := $(BUILD)/libunrolled.a
 # the other files hold the chapter's functions, which the tests link too.
 CHAPTERS     := $(patsubst chapters/%/main.c,%,$(sort $(wildcard chapters/*/main.c)))
 CHAPTER_BINS := $(CHAPTERS:%=bin/%)
-CHAPTER_FUNC_SRC := $(filter-out %/main.c,$(wildcard $(CHAPTERS:%=chapters/%/*.c)))
+CHAPTER_FUNC_SRC := $(filter-out %/main.c,$(wildcard chapters/*/*.c))
 CHAPTER_FUNC_OBJ := $(CHAPTER_FUNC_SRC:%.c=$(BUILD)/%.o)
 
 # Every tools/NAME.c builds bin/NAME (e.g. bin/bleu).
