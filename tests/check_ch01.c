@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../chapters/01_rnn_gradients/rnn.h"
+#include "../chapters/01_rnn_gradients/vanilla_rnn.h"
 #include "test_util.h"
 
 enum { T = 1000 };
@@ -103,14 +103,14 @@ START_TEST(test_bptt_by_hand_equals_autograd) {
     rng_seed(&rng, 7 + (uint64_t)_i);
     Params P;
     params_init(&P);
-    VanillaRNN m = rnn_create(&P, &rng, H, bptt_cases[_i].f, bptt_cases[_i].rho);
+    VanillaRNN m = vanilla_rnn_create(&P, &rng, H, bptt_cases[_i].f, bptt_cases[_i].rho);
     float *dh_hand = malloc(sizeof(float) * (size_t)(steps + 1) * H);
     float *dh_auto = malloc(sizeof(float) * (size_t)(steps + 1) * H);
     float *dW_h = malloc(sizeof(float) * H * H), dW_x[16], db[16];
-    rnn_bptt_by_hand(&m, steps, dh_hand, dW_h, dW_x, db);
+    vanilla_bptt_by_hand(&m, steps, dh_hand, dW_h, dW_x, db);
     Tape tp;
     tape_init(&tp, 64 << 20, &rng);
-    rnn_bptt_autograd(&m, &P, &tp, steps, dh_auto);
+    vanilla_bptt_autograd(&m, &P, &tp, steps, dh_auto);
     for (int t = 0; t <= steps; t++) {
         char what[32];
         snprintf(what, sizeof what, "dL/dh_%d", t);
@@ -122,7 +122,7 @@ START_TEST(test_bptt_by_hand_equals_autograd) {
 
     // and the double-precision figure engine agrees with float32 where float32 is accurate
     double *norms = malloc(sizeof(double) * (size_t)(steps + 1));
-    rnn_grad_norms_f64(&m, steps, norms, NULL);
+    vanilla_grad_norms_f64(&m, steps, norms, NULL);
     for (int t = steps; t >= steps - 20; t--) {
         double sq = 0.0;
         for (int j = 0; j < H; j++) sq += (double)dh_hand[t * H + j] * dh_hand[t * H + j];
@@ -143,9 +143,9 @@ START_TEST(test_linear_rate_is_rho) {
     rng_seed(&rng, 11);
     Params P;
     params_init(&P);
-    VanillaRNN m = rnn_create(&P, &rng, H, ACT_LINEAR, 0.9);
+    VanillaRNN m = vanilla_rnn_create(&P, &rng, H, ACT_LINEAR, 0.9);
     double norms[1001];
-    rnn_grad_norms_f64(&m, steps, norms, NULL);
+    vanilla_grad_norms_f64(&m, steps, norms, NULL);
     double rate = exp((log(norms[0]) - log(norms[500])) / 500.0);
     ck_assert_msg(fabs(rate - 0.9) < 0.01, "per-step decay %g, expected about 0.9", rate);
     params_free(&P);

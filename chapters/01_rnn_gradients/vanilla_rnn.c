@@ -1,5 +1,5 @@
-// rnn.c: see rnn.h. Chapter 01.
-#include "rnn.h"
+// vanilla_rnn.c: see vanilla_rnn.h. Chapter 01.
+#include "vanilla_rnn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -112,7 +112,7 @@ double spectral_radius(const double *A, int n) {
     return exp(log_scale);  // ||A^m||^(1/m) with ||B|| = 1
 }
 
-VanillaRNN rnn_create(Params *P, Rng *rng, int H, Activation f, double rho) {
+VanillaRNN vanilla_rnn_create(Params *P, Rng *rng, int H, Activation f, double rho) {
     VanillaRNN m = {.H = H, .f = f};
     m.W_h = params_new(P, 2, (int[]){H, H}, "weight_hh");
     m.W_x = params_new(P, 2, (int[]){H, 1}, "weight_ih");
@@ -143,7 +143,7 @@ static void act_backward_f32(Activation f, float *dz, const float *dh, const flo
         for (int i = 0; i < n; i++) dz[i] += dh[i];
 }
 
-void rnn_bptt_by_hand(const VanillaRNN *m, int T, float *dh, float *dW_h, float *dW_x, float *db) {
+void vanilla_bptt_by_hand(const VanillaRNN *m, int T, float *dh, float *dW_h, float *dW_x, float *db) {
     int H = m->H;
     const float *W_h = m->W_h->data, *W_x = m->W_x->data, *b = m->b->data;
     float *hs = xcalloc((size_t)(T + 1) * H, sizeof(float));   // (T + 1, H), hs[0] = h_0 = 0
@@ -191,7 +191,7 @@ void rnn_bptt_by_hand(const VanillaRNN *m, int T, float *dh, float *dW_h, float 
 
 // ---- the same by autograd --------------------------------------------------------------------
 
-void rnn_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, float *dh) {
+void vanilla_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, float *dh) {
     int H = m->H;
     Tensor **hs = xmalloc(sizeof(Tensor *) * (size_t)(T + 1));
     tape_reset(tp);
@@ -210,7 +210,7 @@ void rnn_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, float *d
 
 // ---- the figure engine, in double ------------------------------------------------------------
 
-void rnn_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *dh_log10) {
+void vanilla_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *dh_log10) {
     int H = m->H;
     double *W = xmalloc(sizeof(double) * (size_t)H * H);
     for (int i = 0; i < H * H; i++) W[i] = m->W_h->data[i];

@@ -1,4 +1,4 @@
-// rnn.h: chapter 01's vanilla RNN, its hand-written backpropagation through time, and the
+// vanilla_rnn.h: chapter 01's vanilla RNN, its hand-written backpropagation through time, and the
 // same gradients from common/'s autograd. The driver (main.c) turns these into the lesson;
 // tests/check_ch01.c checks them against closed forms and against each other.
 //
@@ -7,8 +7,8 @@
 // Backpropagation through time multiplies one Jacobian per step:
 //     dL/dh_{t-1} = W_h^T (f'(z_t) * dL/dh_t)
 // so the gradient that reaches step t from step T is a product of T - t factors f'(z)·W_h.
-#ifndef CH01_RNN_H
-#define CH01_RNN_H
+#ifndef CH01_VANILLA_RNN_H
+#define CH01_VANILLA_RNN_H
 
 #include "params.h"
 #include "rng.h"
@@ -38,7 +38,7 @@ typedef struct VanillaRNN {
 } VanillaRNN;
 
 // W_h: a Gaussian matrix rescaled to spectral radius rho. W_x ~ U(-1, 1), b = 0.
-VanillaRNN rnn_create(Params *P, Rng *rng, int H, Activation f, double rho);
+VanillaRNN vanilla_rnn_create(Params *P, Rng *rng, int H, Activation f, double rho);
 // Spectral radius (largest |eigenvalue|) of a row-major (n, n) matrix, by Gelfand's formula
 // rho = lim ||A^m||^(1/m), with m = 2^40 reached by repeated squaring in double.
 double spectral_radius(const double *A, int n);
@@ -46,13 +46,13 @@ double spectral_radius(const double *A, int n);
 // Hand-written BPTT in float32 for L = sum_j h_T[j], with the input x_t = 1 for every step.
 // dh (T + 1, H): dh[t] = dL/dh_t. dW_h, dW_x, db: the parameter gradients (overwritten).
 // Uses the same activation kernels (tanh_backward, ...) as autograd's ops.
-void rnn_bptt_by_hand(const VanillaRNN *m, int T, float *dh, float *dW_h, float *dW_x, float *db);
+void vanilla_bptt_by_hand(const VanillaRNN *m, int T, float *dh, float *dW_h, float *dW_x, float *db);
 // The same gradients by autograd: builds the graph on tp, runs backward, copies dL/dh_t
 // into dh (T + 1, H). The parameter gradients land in the Params' grad buffers (zeroed first).
-void rnn_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, float *dh);
+void vanilla_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, float *dh);
 
 // The figure engine: ||dL/dh_t|| for t = 0..T (norms[t]) and, when dh_log10 is given,
 // log10 |dL/dh_t[j]| as (T + 1, H), all in double precision so that 1e-300 and 1e300 survive.
-void rnn_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *dh_log10);
+void vanilla_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *dh_log10);
 
 #endif
