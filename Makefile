@@ -15,6 +15,8 @@ LDLIBS += -lm
 ifeq ($(strip $(OPENMP)),1)
 CFLAGS += -fopenmp
 LDFLAGS += -fopenmp
+else
+CFLAGS += -Wno-unknown-pragmas
 endif
 ifeq ($(strip $(SAN)),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -31,7 +31,8 @@ static float dot8(const float *x, const float *y, int n) {
 
 void gemm(int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
           const float *B, int ldb, float beta, float *C, int ldc) {
-    long long work = (long long)M * N * K;
+    long long work = (long long)M * N * K;   // small products stay on one thread
+    (void)work;                              // (unused when built without OpenMP)
     if (!trans_a && trans_b) {
         // C[i][j] = A row i . B row j: both rows contiguous, a dot product per element.
 #pragma omp parallel for schedule(static) if (work > 100000)

@@ -34,7 +34,7 @@ void sgd_free(Sgd *opt) {
 }
 
 Adam adam_create(Params *P, float lr) {
-    Adam a = {.params = P, .lr = lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .size = P->size};
+    Adam a = {.params = P, .lr = lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8f, .size = P->size};
     a.m = xcalloc(P->size, sizeof(float));
     a.v = xcalloc(P->size, sizeof(float));
     return a;
@@ -46,15 +46,16 @@ void adam_step(Adam *opt) {
     opt->step++;
     // PyTorch computes the bias corrections as Python floats (double), then uses them as
     // float scalars against float tensors; we do the same.
-    double bc1 = 1.0 - pow((double)opt->beta1, (double)opt->step);
-    double bc2 = 1.0 - pow((double)opt->beta2, (double)opt->step);
+    double bc1 = 1.0 - pow(opt->beta1, (double)opt->step);
+    double bc2 = 1.0 - pow(opt->beta2, (double)opt->step);
     float step_size = (float)(opt->lr / bc1);
     float bc2_sqrt = (float)sqrt(bc2);
-    float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
+    float b1 = (float)opt->beta1, b2 = (float)opt->beta2, eps = opt->eps;
+    float one_minus_b1 = (float)(1.0 - opt->beta1), one_minus_b2 = (float)(1.0 - opt->beta2);
     for (size_t i = 0; i < opt->size; i++) {
         float g = P->grad[i];
-        opt->m[i] = opt->m[i] * b1 + g * (1.0f - b1);
-        opt->v[i] = opt->v[i] * b2 + (1.0f - b2) * g * g;
+        opt->m[i] = opt->m[i] * b1 + g * one_minus_b1;
+        opt->v[i] = opt->v[i] * b2 + one_minus_b2 * g * g;
         float denom = sqrtf(opt->v[i]) / bc2_sqrt + eps;
         P->data[i] -= step_size * (opt->m[i] / denom);
     }

@@ -32,7 +32,8 @@ void sgd_free(Sgd *opt);
 //   p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 typedef struct Adam {
     Params *params;
-    float lr, beta1, beta2, eps;
+    float lr, eps;
+    double beta1, beta2;   // doubles, as PyTorch's Python floats: 1 - beta is rounded once
     float *m, *v;      // (size) first and second moments, Params' layout
     size_t size;
     long step;         // t, the number of updates made

@@ -16,6 +16,7 @@ void tape_init(Tape *tp, size_t arena_bytes, Rng *rng) {
     tp->training = 1;
     tp->rng = rng;
     tp->no_grad = 0;
+    tp->backward_done = 0;
 }
 
 void tape_free(Tape *tp) {
@@ -27,6 +28,7 @@ void tape_free(Tape *tp) {
 
 void tape_reset(Tape *tp) {
     tp->n_nodes = 0;
+    tp->backward_done = 0;
     arena_reset(&tp->arena);
 }
 
@@ -126,6 +128,10 @@ Node *tape_record(Tape *tp, const char *op, BackwardFn backward, Tensor *out, in
 
 void tape_backward(Tape *tp, Tensor *loss) {
     assert(loss->size == 1 && "backward starts from a single number (the loss)");
+    // A second backward over the same tape would run every node again and double every
+    // gradient: the tape is spent once it has been walked.
+    assert(!tp->backward_done && "backward ran twice on one tape: did you forget tape_reset()?");
+    tp->backward_done = 1;
     if (!loss->grad)
         die("backward: the loss does not depend on anything that needs a gradient "
             "(did you create the parameters with params_new, and not call it under no_grad?)");

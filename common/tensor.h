@@ -71,6 +71,7 @@ typedef struct Tape {
     int training;         // 1: dropout is active; 0: evaluation mode
     Rng *rng;             // where dropout draws its masks from (owned by the caller)
     int no_grad;          // >0: record nothing and give no output a grad (inference)
+    int backward_done;    // tape_backward ran since the last tape_reset
 } Tape;
 
 void tape_init(Tape *tp, size_t arena_bytes, Rng *rng);
