@@ -83,8 +83,9 @@ $(LIB): $(COMMON_OBJ)
 	ar rcs $@ $^
 
 # bin/NN_name: that chapter's objects + the library.
+chapter_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard chapters/$(1)/*.c))
 .SECONDEXPANSION:
-$(CHAPTER_BINS): bin/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard chapters/%/*.c)) $(LIB)
+$(CHAPTER_BINS): bin/%: $$(call chapter_objs,$$*) $(LIB)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
 

@@ -122,12 +122,12 @@ START_TEST(test_bptt_by_hand_equals_autograd) {
 
     // and the double-precision figure engine agrees with float32 where float32 is accurate
     double *norms = malloc(sizeof(double) * (size_t)(steps + 1));
-    vanilla_grad_norms_f64(&m, steps, norms, NULL);
+    vanilla_grad_log10_norms(&m, steps, norms, NULL);
     for (int t = steps; t >= steps - 20; t--) {
         double sq = 0.0;
         for (int j = 0; j < H; j++) sq += (double)dh_hand[t * H + j] * dh_hand[t * H + j];
-        ck_assert_msg(fabs(sqrt(sq) - norms[t]) <= 1e-4 * norms[t] + 1e-30, "t=%d: %g vs %g", t,
-                      sqrt(sq), norms[t]);
+        double want = pow(10.0, norms[t]);
+        ck_assert_msg(fabs(sqrt(sq) - want) <= 1e-4 * want + 1e-30, "t=%d: %g vs %g", t, sqrt(sq), want);
     }
     tape_free(&tp);
     params_free(&P);
@@ -145,9 +145,20 @@ START_TEST(test_linear_rate_is_rho) {
     params_init(&P);
     VanillaRNN m = vanilla_rnn_create(&P, &rng, H, ACT_LINEAR, 0.9);
     double norms[1001];
-    vanilla_grad_norms_f64(&m, steps, norms, NULL);
-    double rate = exp((log(norms[0]) - log(norms[500])) / 500.0);
+    vanilla_grad_log10_norms(&m, steps, norms, NULL);
+    double rate = pow(10.0, (norms[0] - norms[500]) / 500.0);
     ck_assert_msg(fabs(rate - 0.9) < 0.01, "per-step decay %g, expected about 0.9", rate);
+    params_free(&P);
+
+    // Far outside double's range the running scale still gives the right rate: rho = 0.3
+    // over 1000 steps is about 10^-523 (a plain double product would be 0).
+    params_init(&P);
+    rng_seed(&rng, 11);
+    m = vanilla_rnn_create(&P, &rng, H, ACT_LINEAR, 0.3);
+    vanilla_grad_log10_norms(&m, steps, norms, NULL);
+    ck_assert(isfinite(norms[0]) && norms[0] < -400);
+    rate = pow(10.0, (norms[0] - norms[500]) / 500.0);
+    ck_assert_msg(fabs(rate - 0.3) < 0.01, "per-step decay %g, expected about 0.3", rate);
     params_free(&P);
 }
 END_TEST

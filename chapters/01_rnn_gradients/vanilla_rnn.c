@@ -208,9 +208,9 @@ void vanilla_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, floa
     free(hs);
 }
 
-// ---- the figure engine, in double ------------------------------------------------------------
+// ---- the figure engine, in double with a running scale ------------------------------------
 
-void vanilla_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *dh_log10) {
+void vanilla_grad_log10_norms(const VanillaRNN *m, int T, double *log10_norms, double *dh_log10) {
     int H = m->H;
     double *W = xmalloc(sizeof(double) * (size_t)H * H);
     for (int i = 0; i < H * H; i++) W[i] = m->W_h->data[i];
@@ -225,22 +225,31 @@ void vanilla_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *d
         }
         memcpy(h, h_next, sizeof(double) * (size_t)H);
     }
-    double *dh = xmalloc(sizeof(double) * (size_t)H), *dz = xmalloc(sizeof(double) * (size_t)H);
-    for (int i = 0; i < H; i++) dh[i] = 1.0;
+    // The backward loop keeps dL/dh_t = 10^scale * u with max |u| = 1, so neither 1e-1000 nor
+    // 1e+1000 ever has to be stored: only its exponent grows.
+    double *u = xmalloc(sizeof(double) * (size_t)H), *dz = xmalloc(sizeof(double) * (size_t)H);
+    for (int i = 0; i < H; i++) u[i] = 1.0;   // dL/dh_T = 1
+    double scale = 0.0;                        // log10 of the factor taken out of u
     for (int t = T;; t--) {
         double sq = 0.0;
         for (int i = 0; i < H; i++) {
-            sq += dh[i] * dh[i];
-            if (dh_log10) dh_log10[(size_t)t * H + i] = log10(fabs(dh[i]));
+            sq += u[i] * u[i];
+            if (dh_log10) dh_log10[(size_t)t * H + i] = scale + log10(fabs(u[i]));
         }
-        norms[t] = sqrt(sq);
+        log10_norms[t] = scale + 0.5 * log10(sq);   // -inf when the gradient is exactly 0
         if (t == 0) break;
-        for (int i = 0; i < H; i++) dz[i] = dh[i] * act_deriv(m->f, z[(size_t)t * H + i]);
-        for (int j = 0; j < H; j++) {
+        for (int i = 0; i < H; i++) dz[i] = u[i] * act_deriv(m->f, z[(size_t)t * H + i]);
+        double biggest = 0.0;
+        for (int j = 0; j < H; j++) {   // u <- W_h^T dz
             double acc = 0.0;
             for (int i = 0; i < H; i++) acc += W[i * H + j] * dz[i];
-            dh[j] = acc;
+            u[j] = acc;
+            biggest = fmax(biggest, fabs(acc));
+        }
+        if (biggest > 0.0) {
+            for (int j = 0; j < H; j++) u[j] /= biggest;
+            scale += log10(biggest);
         }
     }
-    free(W), free(z), free(h), free(h_next), free(dh), free(dz);
+    free(W), free(z), free(h), free(h_next), free(u), free(dz);
 }

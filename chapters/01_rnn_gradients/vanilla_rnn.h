@@ -51,8 +51,9 @@ void vanilla_bptt_by_hand(const VanillaRNN *m, int T, float *dh, float *dW_h, fl
 // into dh (T + 1, H). The parameter gradients land in the Params' grad buffers (zeroed first).
 void vanilla_bptt_autograd(const VanillaRNN *m, Params *P, Tape *tp, int T, float *dh);
 
-// The figure engine: ||dL/dh_t|| for t = 0..T (norms[t]) and, when dh_log10 is given,
-// log10 |dL/dh_t[j]| as (T + 1, H), all in double precision so that 1e-300 and 1e300 survive.
-void vanilla_grad_norms_f64(const VanillaRNN *m, int T, double *norms, double *dh_log10);
+// The figure engine: log10 ||dL/dh_t|| for t = 0..T (log10_norms[t]) and, when dh_log10 is
+// given, log10 |dL/dh_t[j]| as (T + 1, H). In double with a running power-of-ten scale, so
+// 1e-1000 and 1e+1000 come out as -1000 and 1000 instead of 0 and inf. -inf means exactly 0.
+void vanilla_grad_log10_norms(const VanillaRNN *m, int T, double *log10_norms, double *dh_log10);
 
 #endif
