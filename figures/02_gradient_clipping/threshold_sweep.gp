@@ -1,0 +1,31 @@
+# threshold_sweep.gp: written by unrolled (02_gradient_clipping). Redraw it from this folder with
+#     gnuplot threshold_sweep.gp
+# The data is threshold_sweep.csv, one row per point: series,x,y,label (series numbered from 0).
+# Edit freely; the chapter overwrites this file when it runs again.
+
+if (!exists("outfile")) outfile = 'threshold_sweep.png'
+data = 'threshold_sweep.csv'
+set terminal pngcairo size 1280,800 enhanced font 'Sans,16' linewidth 1.5
+set output outfile
+set encoding utf8
+set datafile separator comma
+set key opaque box
+set key below maxcols 2
+set bmargin 5.5
+set grid lc rgb '#d9d9d9' lw 1
+set border lw 1.2
+set title font ',20'
+set title 'Adding problem: held-out MSE after training, by clipping threshold' noenhanced
+set xlabel 'clipping threshold c (global norm)' noenhanced
+set ylabel 'held-out MSE' noenhanced
+set logscale x
+set format x '10^{%L}'
+set logscale y
+set format y '10^{%L}'
+
+# A row belongs to series k and can be drawn on these axes when:
+keep(k) = column(1) == k && column(2) > 0 && column(3) > 0
+plot \
+    data skip 1 using 2:(keep(0) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#0072B2' title 'clip by norm' noenhanced, \
+    data skip 1 using 2:(keep(1) ? $3 : NaN) with lines lw 3 dt (12,8) lc rgb '#555555' title 'predict the mean (1/6)' noenhanced
+set output
