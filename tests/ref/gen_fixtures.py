@@ -5,11 +5,13 @@ Run by hand from the project root, with the interpreter that has PyTorch 1.13:
 
     /usr/bin/python3 tests/ref/gen_fixtures.py
 
-It writes three small files, which are committed, so `make test` never needs PyTorch:
+It writes five small files, which are committed, so `make test` never needs PyTorch:
 
     tests/fixtures/ops.bin     forward values and gradients of every op  (check_torch_ops.c)
     tests/fixtures/optim.bin   Adam, SGD with momentum, clip_grad_norm_   (check_torch_ops.c)
     tests/fixtures/lstm.bin    nn.LSTM on packed sequences of different lengths (check_lstm.c)
+    tests/fixtures/rnn.bin     nn.RNN (tanh) on packed sequences of different lengths (check_rnn.c)
+    tests/fixtures/seq2seq.bin chapter 04's Seq2Seq: one training step, every gradient (check_ch04.c)
 
 Everything is seeded: running it twice gives the same bytes on the same machine.
 
@@ -24,6 +26,7 @@ The format ("UNRF", version 1), every number little-endian:
         dtype  data[prod(shape)]   (row-major)
 """
 import os
+import random
 import struct
 
 import numpy as np
@@ -278,6 +281,150 @@ def gen_lstm():
     fx.save("lstm.bin")
 
 
+# ---- rnn.bin -------------------------------------------------------------------------------
+# nn.RNN(I, H, num_layers=2, nonlinearity="tanh") on a batch of 3 sequences of lengths 4, 6, 2
+# (not sorted), packed with pack_padded_sequence(enforce_sorted=False), with h0 given:
+#   inputs   rnn.x (T, B, I), rnn.lengths (B), rnn.h0 (L, B, H), R1 (T, B, H), R2 (L, B, H),
+#            every parameter under its state_dict name prefixed "rnn." (rnn.weight_ih_l0, ...)
+#   outputs  rnn.out (T, B, H) (zeros at padding), rnn.h_n (L, B, H)
+#   grads    of loss = sum(out * R1) + sum(h_n * R2): grad.<name> for every parameter,
+#            grad.rnn.x, grad.rnn.h0
+# Its own seed, so adding it changed none of the other files' bytes.
+
+def gen_rnn():
+    torch.manual_seed(7)
+    fx = Fixture()
+    T, B, I, H, L, lengths = 6, 3, 4, 5, 2, [4, 6, 2]
+    rnn = torch.nn.RNN(I, H, num_layers=L, nonlinearity="tanh")
+    # wider than PyTorch's U(+-1/sqrt(H)), so tanh leaves its linear region
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.uniform_(-0.8, 0.8)
+    x = randn(T, B, I).requires_grad_(True)
+    h0 = randn(L, B, H, scale=0.5).requires_grad_(True)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths),
+                                                     enforce_sorted=False)
+    out_packed, h_n = rnn(packed, h0)
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(out_packed, total_length=T)
+    R1, R2 = randn(*out.shape), randn(*h_n.shape)
+    ((out * R1).sum() + (h_n * R2).sum()).backward()
+    fx.add("rnn.x", x)
+    fx.ints("rnn.lengths", lengths)
+    fx.add("rnn.h0", h0)
+    for name, p in rnn.named_parameters():
+        fx.add(f"rnn.{name}", p)
+    fx.add("rnn.R1", R1)
+    fx.add("rnn.R2", R2)
+    fx.add("rnn.out", out)
+    fx.add("rnn.h_n", h_n)
+    for name, p in rnn.named_parameters():
+        fx.add(f"grad.rnn.{name}", p.grad)
+    fx.add("grad.rnn.x", x.grad)
+    fx.add("grad.rnn.h0", h0.grad)
+    fx.save("rnn.bin")
+
+
+# ---- seq2seq.bin ---------------------------------------------------------------------------
+# Chapter 04's model: bentrevett notebook 1's Seq2Seq (Encoder, Decoder, teacher forcing), with
+# the source packed (pack_padded_sequence) so each sentence's context is its state at its own
+# <eos>, as chapters/04_seq2seq_lstm/seq2seq.c computes it. Teacher forcing ratio 1 and dropout
+# 0, so nothing random is left. Embeddings 4, hidden 5, 2 layers, vocabularies 11 / 9, a batch
+# of 3 padded pairs of different lengths (<pad> = 1, <sos> = 2, <eos> = 3):
+#   inputs   s2s.src (S, B), s2s.src_len (B), s2s.tgt (T, B), every parameter as s2s.<name>
+#   outputs  s2s.loss: CrossEntropyLoss(ignore_index=<pad>) over outputs[1:] and trg[1:]
+#   grads    grad.s2s.<name> for every parameter; s2s.grad_norm (before clipping)
+#   step     step.s2s.<name>: the parameters after clip_grad_norm_(1.0) and one Adam(lr=1e-3) step
+# Its own seed, so adding it changed none of the other files' bytes.
+
+class S2SEncoder(torch.nn.Module):
+    def __init__(self, input_dim, emb, hidden, layers, dropout):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(input_dim, emb)
+        self.rnn = torch.nn.LSTM(emb, hidden, layers, dropout=dropout)
+        self.dropout = torch.nn.Dropout(dropout)
+
+    def forward(self, src, src_len):
+        embedded = self.dropout(self.embedding(src))
+        packed = torch.nn.utils.rnn.pack_padded_sequence(embedded, src_len, enforce_sorted=False)
+        _, (hidden, cell) = self.rnn(packed)
+        return hidden, cell
+
+
+class S2SDecoder(torch.nn.Module):
+    def __init__(self, output_dim, emb, hidden, layers, dropout):
+        super().__init__()
+        self.output_dim = output_dim
+        self.embedding = torch.nn.Embedding(output_dim, emb)
+        self.rnn = torch.nn.LSTM(emb, hidden, layers, dropout=dropout)
+        self.fc_out = torch.nn.Linear(hidden, output_dim)
+        self.dropout = torch.nn.Dropout(dropout)
+
+    def forward(self, input, hidden, cell):
+        embedded = self.dropout(self.embedding(input.unsqueeze(0)))
+        output, (hidden, cell) = self.rnn(embedded, (hidden, cell))
+        return self.fc_out(output.squeeze(0)), hidden, cell
+
+
+class S2S(torch.nn.Module):
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def forward(self, src, src_len, trg, teacher_forcing_ratio):
+        trg_length, batch_size = trg.shape
+        outputs = torch.zeros(trg_length, batch_size, self.decoder.output_dim)
+        hidden, cell = self.encoder(src, src_len)
+        input = trg[0, :]
+        for t in range(1, trg_length):
+            output, hidden, cell = self.decoder(input, hidden, cell)
+            outputs[t] = output
+            teacher_force = random.random() < teacher_forcing_ratio
+            input = trg[t] if teacher_force else output.argmax(1)
+        return outputs
+
+
+def padded_ids(lengths, vocab, rng):
+    """Time-major ids: <sos> words <eos>, then <pad>."""
+    ids = np.full((max(lengths), len(lengths)), 1, dtype=np.int64)
+    for b, n in enumerate(lengths):
+        ids[0, b] = 2
+        ids[1:n - 1, b] = rng.integers(4, vocab, size=n - 2)
+        ids[n - 1, b] = 3
+    return torch.tensor(ids)
+
+
+def gen_seq2seq():
+    torch.manual_seed(11)
+    rng = np.random.default_rng(11)
+    fx = Fixture()
+    V_src, V_tgt, E, H, L = 11, 9, 4, 5, 2
+    model = S2S(S2SEncoder(V_src, E, H, L, 0.0), S2SDecoder(V_tgt, E, H, L, 0.0))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.uniform_(-0.5, 0.5)
+    src_len, tgt_len = [5, 3, 6], [4, 6, 3]
+    src, tgt = padded_ids(src_len, V_src, rng), padded_ids(tgt_len, V_tgt, rng)
+    fx.ints("s2s.src", src.numpy())
+    fx.ints("s2s.src_len", src_len)
+    fx.ints("s2s.tgt", tgt.numpy())
+    for name, p in model.named_parameters():
+        fx.add(f"s2s.{name}", p)
+    outputs = model(src, torch.tensor(src_len), tgt, 1.0)
+    loss = F.cross_entropy(outputs[1:].reshape(-1, V_tgt), tgt[1:].reshape(-1), ignore_index=1)
+    loss.backward()
+    fx.add("s2s.loss", loss)
+    for name, p in model.named_parameters():
+        fx.add(f"grad.s2s.{name}", p.grad)
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    fx.add("s2s.grad_norm", norm.reshape(1))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt.step()
+    for name, p in model.named_parameters():
+        fx.add(f"step.s2s.{name}", p)
+    fx.save("seq2seq.bin")
+
+
 if __name__ == "__main__":
     if not torch.__version__.startswith("1.13"):
         print(f"note: the committed fixtures came from PyTorch 1.13; this is {torch.__version__}")
@@ -286,3 +433,5 @@ if __name__ == "__main__":
     gen_ops()
     gen_optim()
     gen_lstm()
+    gen_rnn()
+    gen_seq2seq()
