@@ -3,12 +3,14 @@
 OPENMP ?= 1        # 1: split big loops across cores with OpenMP (results do not depend on it)
 SAN    ?= 0        # 1: build with AddressSanitizer + UndefinedBehaviorSanitizer
 BUILD  ?= build    # where objects and the test binary go
+BINDIR ?= bin      # where the chapter programs and tools go
 CC     ?= cc
 
 # --- flags --------------------------------------------------------------------------------
 # No -ffast-math / -Ofast: they assume no NaN or Inf, and chapter 01 and 02 are about exactly
 # those values (an isnan() check must not be compiled away).
 BUILD  := $(strip $(BUILD))
+BINDIR := $(strip $(BINDIR))
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Icommon -MMD -MP
 LDLIBS += -lm
@@ -37,13 +39,13 @@ LIB        := $(BUILD)/libunrolled.a
 # Every folder chapters/NN_name/ builds bin/NN_name from its .c files. main.c is the driver;
 # the other files hold the chapter's functions, which the tests link too.
 CHAPTERS     := $(patsubst chapters/%/main.c,%,$(sort $(wildcard chapters/*/main.c)))
-CHAPTER_BINS := $(CHAPTERS:%=bin/%)
+CHAPTER_BINS := $(CHAPTERS:%=$(BINDIR)/%)
 CHAPTER_FUNC_SRC := $(filter-out %/main.c,$(wildcard chapters/*/*.c))
 CHAPTER_FUNC_OBJ := $(CHAPTER_FUNC_SRC:%.c=$(BUILD)/%.o)
 
 # Every tools/NAME.c builds bin/NAME (e.g. bin/bleu).
 TOOLS     := $(patsubst tools/%.c,%,$(wildcard tools/*.c))
-TOOL_BINS := $(TOOLS:%=bin/%)
+TOOL_BINS := $(TOOLS:%=$(BINDIR)/%)
 
 TEST_SRC := $(sort $(wildcard tests/*.c))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -85,12 +87,12 @@ $(LIB): $(COMMON_OBJ)
 # bin/NN_name: that chapter's objects + the library.
 chapter_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard chapters/$(1)/*.c))
 .SECONDEXPANSION:
-$(CHAPTER_BINS): bin/%: $$(call chapter_objs,$$*) $(LIB)
-	@mkdir -p bin
+$(CHAPTER_BINS): $(BINDIR)/%: $$(call chapter_objs,$$*) $(LIB)
+	@mkdir -p $(BINDIR)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
 
-$(TOOL_BINS): bin/%: $(BUILD)/tools/%.o $(LIB)
-	@mkdir -p bin
+$(TOOL_BINS): $(BINDIR)/%: $(BUILD)/tools/%.o $(LIB)
+	@mkdir -p $(BINDIR)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
 
 # The suite list is generated from the make_<name>_suite functions the test files define,
@@ -106,16 +108,19 @@ $(TEST_BIN): $(TEST_OBJ) $(CHAPTER_FUNC_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PNG_LIBS) $(LDLIBS)
 
 # --- running -------------------------------------------------------------------------------
-# The tests run from the top folder (they read tests/fixtures/ and run bin/ programs).
+# The tests run from the top folder (they read tests/fixtures/). They find the programs in
+# $$UNROLLED_BIN and keep their scratch files in $$UNROLLED_SCRATCH (tests/test_env.h).
 test: $(TEST_BIN) $(CHAPTER_BINS) $(TOOL_BINS)
-	./$(TEST_BIN)
+	UNROLLED_BIN=$(BINDIR) UNROLLED_SCRATCH=$(BUILD)/test-runs ./$(TEST_BIN)
 
+# The sanitizer build keeps its own objects and programs, so it never replaces bin/.
 sanitize: | deps
-	$(MAKE) SAN=1 OPENMP=0 BUILD=build/san test
+	$(MAKE) SAN=1 OPENMP=0 BUILD=build/san BINDIR=build/san/bin test
 
+# Every chapter at its classroom default, narrating as it goes.
 figures: $(CHAPTER_BINS) | deps
 	@set -e; for c in $(CHAPTERS); do \
-	  echo "== $$c"; ./bin/$$c --quiet; \
+	  echo "== $$c"; ./$(BINDIR)/$$c; \
 	done
 	@echo "figures/ regenerated for: $(if $(CHAPTERS),$(CHAPTERS),no chapters yet)"
 

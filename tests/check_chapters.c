@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "test_env.h"
 #include "test_files.h"
 
 #define MAX_CHAPTERS 32
@@ -18,7 +19,7 @@
 // The chapter programs present in bin/ (names like "01_rnn_gradients"), sorted.
 static int list_chapters(char names[][64]) {
     int n = 0;
-    DIR *d = opendir("bin");
+    DIR *d = opendir(test_bin_dir());
     if (!d) return 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < MAX_CHAPTERS)
@@ -56,14 +57,14 @@ static int files_equal(const char *a, const char *b) {
 START_TEST(test_quick_runs_are_bit_identical) {
     char names[MAX_CHAPTERS][64];
     int n = list_chapters(names);
-    ck_assert_msg(n >= 2, "expected the chapter programs in bin/ (run the tests with `make test`)");
+    ck_assert_msg(n >= 2, "expected the chapter programs in %s (run the tests with `make test`)", test_bin_dir());
     for (int c = 0; c < n; c++) {
         char dir_a[256], dir_b[256], cmd[4096];
-        snprintf(dir_a, sizeof dir_a, "build/test-runs/%.63s-a", names[c]);
-        snprintf(dir_b, sizeof dir_b, "build/test-runs/%.63s-b", names[c]);
+        snprintf(dir_a, sizeof dir_a, "%.150s/%.63s-a", test_scratch_dir(), names[c]);
+        snprintf(dir_b, sizeof dir_b, "%.150s/%.63s-b", test_scratch_dir(), names[c]);
         for (int k = 0; k < 2; k++) {
-            snprintf(cmd, sizeof cmd, "mkdir -p build/test-runs && rm -rf %s && ./bin/%s --quick --quiet --seed 7 --threads 2 --out %s > %s.log 2>&1",
-                     k ? dir_b : dir_a, names[c], k ? dir_b : dir_a, k ? dir_b : dir_a);
+            snprintf(cmd, sizeof cmd, "mkdir -p %s && rm -rf %s && %s/%s --quick --quiet --seed 7 --threads 2 --out %s > %s.log 2>&1",
+                     test_scratch_dir(), k ? dir_b : dir_a, test_bin_dir(), names[c], k ? dir_b : dir_a, k ? dir_b : dir_a);
             ck_assert_msg(run(cmd) == 0, "%s --quick failed (see %s.log)", names[c], k ? dir_b : dir_a);
         }
         DIR *d = opendir(dir_a);
@@ -104,9 +105,9 @@ START_TEST(test_bad_options_are_refused) {
     for (int c = 0; c < n; c++)
         for (size_t i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
             char cmd[4096], log[256];
-            snprintf(log, sizeof log, "build/test-runs/%.63s-bad.log", names[c]);
-            snprintf(cmd, sizeof cmd, "mkdir -p build/test-runs && ./bin/%s %s --out build/test-runs/never > %s 2>&1",
-                     names[c], bad_options[i].args, log);
+            snprintf(log, sizeof log, "%.150s/%.63s-bad.log", test_scratch_dir(), names[c]);
+            snprintf(cmd, sizeof cmd, "mkdir -p %s && %s/%s %s --out %s/never > %s 2>&1", test_scratch_dir(),
+                     test_bin_dir(), names[c], bad_options[i].args, test_scratch_dir(), log);
             int status = run(cmd);
             ck_assert_msg(status == 2, "%s %s: exit status %d, expected 2", names[c], bad_options[i].args, status);
             size_t text_len = 0;
