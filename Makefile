@@ -51,7 +51,7 @@ TEST_SRC := $(sort $(wildcard tests/*.c))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/check_unrolled
 
-.PHONY: all deps test sanitize figures clean help lint
+.PHONY: all deps test sanitize figures clean help lint bench bench-compare
 all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS) $(TEST_BIN)
 
 help:
@@ -61,6 +61,8 @@ help:
 	@echo "  make test        run the Check test suite (CK_RUN_SUITE=name runs one suite;"
 	@echo "                   CK_FORK=no runs in one process, for gdb and valgrind)"
 	@echo "  make sanitize    the test suite under AddressSanitizer + UBSan (in build/san)"
+	@echo "  make bench       time the kernels and layers (bench/results.csv); BENCH_ARGS=--quick"
+	@echo "  make bench-compare  the same workloads in PyTorch side by side (needs python3-torch)"
 	@echo "  make lint        trailing whitespace and tabs in sources"
 	@echo "  make deps        install gnuplot, libpng, Check and pkg-config if missing"
 	@echo "  make clean       remove build/ and bin/"
@@ -107,6 +109,18 @@ $(BUILD)/tests/check_main.o: $(BUILD)/tests/suites.h
 $(TEST_BIN): $(TEST_OBJ) $(CHAPTER_FUNC_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PNG_LIBS) $(LDLIBS)
 
+# bin/bench: the benchmark program (bench/*.c + the library); not a test.
+BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))
+$(BINDIR)/bench: $(BENCH_OBJ) $(LIB)
+	@mkdir -p $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
+
+bench: $(BINDIR)/bench
+	./$(BINDIR)/bench $(BENCH_ARGS)
+
+bench-compare: $(BINDIR)/bench
+	@sh bench/compare.sh $(BENCH_ARGS)
+
 # --- running -------------------------------------------------------------------------------
 # The tests run from the top folder (they read tests/fixtures/). They find the programs in
 # $$UNROLLED_BIN and keep their scratch files in $$UNROLLED_SCRATCH (tests/test_env.h).
@@ -125,10 +139,10 @@ figures: $(CHAPTER_BINS) | deps
 	@echo "figures/ regenerated for: $(if $(CHAPTERS),$(CHAPTERS),no chapters yet)"
 
 lint:
-	@! grep -rnE '[[:space:]]+$$' --include='*.c' --include='*.h' --include='*.md' --include='Makefile' --include='*.py' --include='*.sh' common chapters tests tools Makefile README.md || (echo "lint: trailing whitespace above"; false)
+	@! grep -rnE '[[:space:]]+$$' --include='*.c' --include='*.h' --include='*.md' --include='Makefile' --include='*.py' --include='*.sh' common chapters tests tools bench Makefile README.md || (echo "lint: trailing whitespace above"; false)
 	@echo "lint: clean"
 
 clean:
 	rm -rf build bin
 
--include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CHAPTER_FUNC_OBJ:.o=.d)
+-include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CHAPTER_FUNC_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)

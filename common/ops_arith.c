@@ -29,12 +29,14 @@ static void add_node_backward(Node *n) {
     if (a->grad)
         for (int i = 0; i < a->size; i++) a->grad[i] += out->grad[i];
     if (b->grad)
-        for (int i = 0; i < a->size; i++) b->grad[i % nb] += out->grad[i];
+        for (int r = 0; r < a->size; r += nb)   // b repeats every nb elements of a
+            for (int j = 0; j < nb; j++) b->grad[j] += out->grad[r + j];
 }
 
 Tensor *op_add(Tape *tp, Tensor *a, Tensor *b) {
     Tensor *out = binary_output(tp, "add", a, b);
-    for (int i = 0, nb = b->size; i < a->size; i++) out->data[i] = a->data[i] + b->data[i % nb];
+    for (int r = 0, nb = b->size; r < a->size; r += nb)   // b repeats every nb elements of a
+        for (int j = 0; j < nb; j++) out->data[r + j] = a->data[r + j] + b->data[j];
     tape_record(tp, "add", add_node_backward, out, 2, (Tensor *[]){a, b});
     return out;
 }
@@ -47,12 +49,14 @@ static void sub_node_backward(Node *n) {
     if (a->grad)
         for (int i = 0; i < a->size; i++) a->grad[i] += out->grad[i];
     if (b->grad)
-        for (int i = 0; i < a->size; i++) b->grad[i % nb] -= out->grad[i];
+        for (int r = 0; r < a->size; r += nb)
+            for (int j = 0; j < nb; j++) b->grad[j] -= out->grad[r + j];
 }
 
 Tensor *op_sub(Tape *tp, Tensor *a, Tensor *b) {
     Tensor *out = binary_output(tp, "sub", a, b);
-    for (int i = 0, nb = b->size; i < a->size; i++) out->data[i] = a->data[i] - b->data[i % nb];
+    for (int r = 0, nb = b->size; r < a->size; r += nb)
+        for (int j = 0; j < nb; j++) out->data[r + j] = a->data[r + j] - b->data[j];
     tape_record(tp, "sub", sub_node_backward, out, 2, (Tensor *[]){a, b});
     return out;
 }
@@ -63,14 +67,17 @@ static void mul_node_backward(Node *n) {
     Tensor *a = n->in[0], *b = n->in[1], *out = n->out;
     int nb = b->size;
     if (a->grad)
-        for (int i = 0; i < a->size; i++) a->grad[i] += out->grad[i] * b->data[i % nb];
+        for (int r = 0; r < a->size; r += nb)
+            for (int j = 0; j < nb; j++) a->grad[r + j] += out->grad[r + j] * b->data[j];
     if (b->grad)
-        for (int i = 0; i < a->size; i++) b->grad[i % nb] += out->grad[i] * a->data[i];
+        for (int r = 0; r < a->size; r += nb)
+            for (int j = 0; j < nb; j++) b->grad[j] += out->grad[r + j] * a->data[r + j];
 }
 
 Tensor *op_mul(Tape *tp, Tensor *a, Tensor *b) {
     Tensor *out = binary_output(tp, "mul", a, b);
-    for (int i = 0, nb = b->size; i < a->size; i++) out->data[i] = a->data[i] * b->data[i % nb];
+    for (int r = 0, nb = b->size; r < a->size; r += nb)
+        for (int j = 0; j < nb; j++) out->data[r + j] = a->data[r + j] * b->data[j];
     tape_record(tp, "mul", mul_node_backward, out, 2, (Tensor *[]){a, b});
     return out;
 }

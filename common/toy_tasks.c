@@ -165,7 +165,7 @@ static int make_dates(Corpus *c, int chars, Split split, Rng *rng, int n, char *
         int y, m, d;
         civil_from_days(z, &y, &m, &d);
         int wd = (int)(((z % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday (Monday = 0)
-        char src[96], tgt[16];
+        char src[96], tgt[32];  // "YYYY-MM-DD" needs 11; room for what -Wformat-truncation fears
         format_date(src, sizeof src, (int)rng_below(rng, N_DATE_FORMATS), y, m, d, wd, rng, !chars);
         snprintf(tgt, sizeof tgt, "%04d-%02d-%02d", y, m, d);
         ok = corpus_add_pair(c, src, strlen(src), tgt, strlen(tgt),
