@@ -51,7 +51,7 @@ TEST_SRC := $(sort $(wildcard tests/*.c))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/check_unrolled
 
-.PHONY: all deps test sanitize figures clean help lint bench bench-compare
+.PHONY: all deps test sanitize figures clean help lint bench bench-compare fuzz valgrind
 all: $(LIB) $(CHAPTER_BINS) $(TOOL_BINS) $(TEST_BIN)
 
 help:
@@ -63,6 +63,8 @@ help:
 	@echo "  make sanitize    the test suite under AddressSanitizer + UBSan (in build/san)"
 	@echo "  make bench       time the kernels and layers (bench/results.csv); BENCH_ARGS=--quick"
 	@echo "  make bench-compare  the same workloads in PyTorch side by side (needs python3-torch)"
+	@echo "  make fuzz        libFuzzer harnesses (tests/fuzz/), FUZZ_SECONDS=N each (default 60)"
+	@echo "  make valgrind    the tests and every chapter's --quick under valgrind memcheck"
 	@echo "  make lint        trailing whitespace and tabs in sources"
 	@echo "  make deps        install gnuplot, libpng, Check and pkg-config if missing"
 	@echo "  make clean       remove build/ and bin/"
@@ -130,6 +132,14 @@ test: $(TEST_BIN) $(CHAPTER_BINS) $(TOOL_BINS)
 # The sanitizer build keeps its own objects and programs, so it never replaces bin/.
 sanitize: | deps
 	$(MAKE) SAN=1 OPENMP=0 BUILD=build/san BINDIR=build/san/bin test
+
+# Hardening (issue 13): the fuzzers and valgrind have scripts of their own in tools/.
+FUZZ_SECONDS ?= 60
+fuzz: | deps
+	sh tools/run_fuzzers.sh $(FUZZ_SECONDS)
+
+valgrind: | deps
+	sh tools/valgrind_all.sh
 
 # Every chapter at its classroom default, narrating as it goes.
 figures: $(CHAPTER_BINS) | deps

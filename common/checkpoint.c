@@ -21,6 +21,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    if (errlen) one_line(err);   // a tensor name or config key from the file may hold "\n"
     return 0;
 }
 

@@ -36,6 +36,7 @@ static int fail(Parser *p, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(p->err, p->errlen, fmt, ap);
         va_end(ap);
+        if (p->errlen) one_line(p->err);   // a key may hold "\n"
     }
     return 0;
 }

@@ -56,6 +56,7 @@ static int err_out(char *err, size_t errlen, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    if (errlen) one_line(err);   // a tensor name or key from the file may hold "\n"
     return 0;
 }
 

@@ -41,6 +41,12 @@ void *xrealloc_at(void *p, size_t n, const char *file, int line) {
     return q;
 }
 
+char *one_line(char *msg) {
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return msg;
+}
+
 char *xstrdup_at(const char *s, const char *file, int line) {
     size_t n = strlen(s) + 1;
     char *d = xmalloc_at(n, file, line);

@@ -30,4 +30,10 @@ char *xstrdup_at(const char *s, const char *file, int line);
 #define xrealloc(p, n) xrealloc_at((p), (n), __FILE__, __LINE__)
 #define xstrdup(s) xstrdup_at((s), __FILE__, __LINE__)
 
+// Keep an error message to one line: each control character in msg (a "\n" inside a tensor
+// name or a vocabulary token read from a file) becomes '?'. Returns msg. Introduced in issue
+// 13 (found by tests/fuzz/fuzz_vocab.c); the error paths of json.c, vocab.c, safetensors.c
+// and checkpoint.c put every message through it.
+char *one_line(char *msg);
+
 #endif

@@ -150,6 +150,7 @@ int vocab_from_list(Vocab *v, const char *const *tokens, int n, char *err, size_
     for (int i = 0; i < VOCAB_N_SPECIALS; i++)
         if (strcmp(tokens[i], VOCAB_SPECIALS[i]) != 0) {
             snprintf(err, errlen, "vocabulary id %d is \"%.40s\", expected %s", i, tokens[i], VOCAB_SPECIALS[i]);
+            one_line(err);   // the token may hold "\n"
             return 0;
         }
     vocab_init(v);
@@ -162,6 +163,7 @@ int vocab_from_list(Vocab *v, const char *const *tokens, int n, char *err, size_
         if (vocab_find(v, tokens[i]) >= 0) {
             snprintf(err, errlen, "vocabulary token \"%.40s\" appears twice (ids %d and %d)", tokens[i],
                      vocab_find(v, tokens[i]), i);
+            one_line(err);
             vocab_free(v);
             return 0;
         }

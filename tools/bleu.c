@@ -41,12 +41,12 @@ int main(int argc, char **argv) {
         for (int k = 0; k < rn; k++) ref[k] = corpus_token(&c, CORPUS_TGT, i, k);
         bleu_add_tokens(&st, hyp, hn, ref, rn);
     }
+    free(hyp);
+    free(ref);
+    corpus_free(&c);   // before a die(): LeakSanitizer would add its report to the one line
     if (st.ref_len == 0) die("%s: the reference has no tokens", argv[1]);
     Bleu b = bleu_compute(&st);
     char line[256];
     puts(bleu_format(&b, line, sizeof line));
-    free(hyp);
-    free(ref);
-    corpus_free(&c);
     return 0;
 }
