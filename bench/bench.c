@@ -77,7 +77,7 @@ typedef struct Workload {
 struct Row {
     const char *name;      // what --only takes, and the CSV key torch_ref.py matches
     const char *shape;     // printed beside the name
-    const Workload *kind;  // NULL: reserved, not implemented yet (printed as such)
+    const Workload *kind;  // NULL: a row whose model is not in common/ yet (the Seq2Seq steps), printed as such
     int arg[8];            // the kind's sizes, see each kind below
 };
 
@@ -221,7 +221,7 @@ static const Row rows[] = {
     // backward, Adam), the same step the chapter trains with. To add them: write a Workload
     // (setup building the model and a fixed batch, run = one step), put it in place of NULL,
     // and write the same rows in bench/torch_ref.py (SEQ2SEQ_ROWS). Until then they print as
-    // "not implemented yet" and are left out of the CSV.
+    // "not measured yet" and are left out of the CSV.
     // arg = {E embedding, H hidden, L layers, source vocabulary, target vocabulary, B, T lengths}
     {"seq2seq_small", "E=64 H=128 L=1 V=1000/1000 B=64 T=12", NULL, {64, 128, 1, 1000, 1000, 64, 12}},
     {"seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", NULL,
@@ -351,7 +351,7 @@ static Options parse_args(int argc, char **argv) {
             exit(0);
         } else if (!strcmp(a, "--list")) {
             for (int r = 0; r < N_ROWS; r++) printf("%-20s %s%s\n", rows[r].name, rows[r].shape,
-                                                    rows[r].kind ? "" : "  (not implemented yet)");
+                                                    rows[r].kind ? "" : "  (not measured yet)");
             exit(0);
         } else if (!strcmp(a, "--quick")) {
             o.quick = 1;
@@ -416,7 +416,7 @@ int main(int argc, char **argv) {
         const Row *row = &rows[r];
         if (o.only && strcmp(row->name, o.only)) continue;
         if (!row->kind) {
-            printf("%-20s %-40s %10s\n", row->name, row->shape, "not implemented yet");
+            printf("%-20s %-40s %10s\n", row->name, row->shape, "not measured yet");
             continue;
         }
         double rss_mb = 0.0;

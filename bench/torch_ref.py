@@ -225,7 +225,7 @@ def main():
         if a.only and name != a.only:
             continue
         if kind is None:
-            print(f"{name:<20} {shape:<40} {'not implemented yet':>10}")
+            print(f"{name:<20} {shape:<40} {'not measured yet':>10}")
             continue
         r = run_child(name, a.threads, a.quick, a.cpu_time)
         gflops = flops(kind, args) / (r["median_ms"] * 1e6)
