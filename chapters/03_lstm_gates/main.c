@@ -419,8 +419,8 @@ static void cell_lengths(Chapter *ch) {
                      "sequences; predicting 1 every time scores 1/6. Up to %d runs train at once (--threads).",
                  ch->hidden, ch->steps, ch->common.threads);
     MemoryRun *runs = xcalloc(2 * (size_t)n_len, sizeof(MemoryRun));
-    int n_todo = 0;
-    MemoryRun *todo[2 * CLI_LIST_MAX];
+    int n_pending = 0;
+    MemoryRun *pending[2 * CLI_LIST_MAX];
     for (int k = 0; k < n_len; k++)
         for (int kind = 0; kind < 2; kind++) {
             MemoryRun *r = &runs[2 * k + kind];
@@ -431,15 +431,15 @@ static void cell_lengths(Chapter *ch) {
                 *r = ch->heat_run;   // cell 4 trained it already (same seed and settings): reuse it
                 ch->heat_run.loss = ch->heat_run.grad_norm = NULL;   // the table owns it now
             } else {
-                todo[n_todo++] = r;
+                pending[n_pending++] = r;
             }
         }
-    MemoryRun *batch = xmalloc(sizeof(MemoryRun) * (size_t)(n_todo > 0 ? n_todo : 1));
-    for (int k = 0; k < n_todo; k++) batch[k] = *todo[k];
+    MemoryRun *batch = xmalloc(sizeof(MemoryRun) * (size_t)(n_pending > 0 ? n_pending : 1));
+    for (int k = 0; k < n_pending; k++) batch[k] = *pending[k];
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    memory_run_all(batch, n_todo, ch->common.threads);
-    for (int k = 0; k < n_todo; k++) *todo[k] = batch[k];
+    memory_run_all(batch, n_pending, ch->common.threads);
+    for (int k = 0; k < n_pending; k++) *pending[k] = batch[k];
     free(batch);
 
     Table t;
@@ -471,7 +471,7 @@ static void cell_lengths(Chapter *ch) {
         table_num(&t, lstm_max);
     }
     narrate_table(nr, &t);
-    narrate_result(nr, "%d runs trained in %.1f s", n_todo, seconds_since(&start));
+    narrate_result(nr, "%d runs trained in %.1f s", n_pending, seconds_since(&start));
 
     Plot p;
     plot_init(&p, "memory_vs_length", "The adding problem: error after the same training budget",
