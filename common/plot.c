@@ -358,9 +358,14 @@ static int write_plot_script(const Plot *p, const char *path, char *err, size_t 
           "set key opaque box\n", fp);
     if (strcmp(p->key, "below") == 0) {
         // Under the plot, never over the data. gnuplot does not leave room for the key and
-        // the x label together, so the bottom margin is sized for two columns of entries.
-        int key_rows = (p->n_series + 1) / 2;
-        fprintf(fp, "set key below maxcols 2\nset bmargin %.1f\n", 4.5 + key_rows);
+        // the x label together, so the bottom margin is sized for the entries: two columns,
+        // or one when a label is too long for two to fit side by side at 16 pt.
+        size_t longest = 0;
+        for (int i = 0; i < p->n_series; i++)
+            if (strlen(p->series[i].label) > longest) longest = strlen(p->series[i].label);
+        int cols = longest > 36 ? 1 : 2;
+        int key_rows = (p->n_series + cols - 1) / cols;
+        fprintf(fp, "set key below maxcols %d\nset bmargin %.1f\n", cols, 4.5 + key_rows);
     } else {
         fprintf(fp, "set key %s\n", p->key);
     }
