@@ -10,8 +10,8 @@ set output outfile
 set encoding utf8
 set datafile separator comma
 set key opaque box
-set key below maxcols 2
-set bmargin 8.5
+set key below maxcols 1
+set bmargin 11.5
 set grid lc rgb '#d9d9d9' lw 1
 set border lw 1.2
 set title font ',20'
