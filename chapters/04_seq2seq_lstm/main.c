@@ -40,7 +40,7 @@
 #include "fileio.h"
 #include "narrate.h"
 #include "plot.h"
-#include "seq2seq.h"
+#include "lstm_seq2seq.h"
 #include "seq2seq_data.h"
 #include "seq2seq_io.h"
 #include "seq2seq_train.h"
@@ -63,14 +63,14 @@ static const char *const presets[] = {"none", "bentrevett", NULL};
 
 // --quick and --preset change the defaults; options given explicitly still win, because
 // the recipe is applied before the command line is parsed.
-static void apply_recipe(Options *o, Seq2SeqRecipeName name) {
-    Seq2SeqRecipe r = seq2seq_recipe(name);
+static void apply_recipe(Options *o, LstmRecipeName name) {
+    Seq2SeqRecipe r = lstm_seq2seq_recipe(name);
     o->emb = r.model.emb, o->hidden = r.model.hidden, o->layers = r.model.layers;
     o->dropout = r.model.dropout, o->init_range = r.model.init_range;
     o->lr = r.train.lr, o->clip = r.train.clip, o->teacher_forcing = r.train.teacher_forcing;
     o->batch = r.train.batch, o->epochs = r.train.epochs, o->bucket = r.train.bucket;
     o->train_pairs = r.train_pairs, o->eval_pairs = r.eval_pairs;
-    o->compare = name != SEQ2SEQ_QUICK;   // --quick: one model (add --compare-reversal for both)
+    o->compare = name != LSTM_RECIPE_QUICK;   // --quick: one model (add --compare-reversal for both)
 }
 
 static int argv_has(int argc, char **argv, const char *flag) {
@@ -109,7 +109,7 @@ typedef struct Experiment {
     int reverse;
     char ckpt[1200];
     char *config;
-    Seq2Seq m;
+    Seq2SeqModel *m;   // an LstmSeq2Seq (lstm_seq2seq.h)
     Seq2SeqRun run;
     Seq2SeqEval test;
 } Experiment;
@@ -136,12 +136,12 @@ static void run_experiment(Experiment *x, const Options *o, const CliCommon *c, 
     Seq2SeqTrainConfig tc = train_config(o, c->seed);
     Rng init_rng;
     rng_seed(&init_rng, c->seed);   // the same seed, the same initial weights in both runs
-    seq2seq_init(&x->m, &mc, &init_rng);
-    x->config = seq2seq_config_json(&mc, d->name, d->mode, x->reverse, &tc, o->train_pairs);
+    x->m = lstm_seq2seq_new(&mc, &init_rng);
+    x->config = seq2seq_config_json(LSTM_SEQ2SEQ_NAME, &mc, d->name, d->mode, x->reverse, &tc, o->train_pairs);
     x->run = (Seq2SeqRun){.tc = tc, .config_json = x->config, .ckpt = x->ckpt, .resume = resume, .nr = nr,
                           .quiet = c->quiet, .n_samples = o->samples, .max_len = max_len,
                           .resume_hint = o->resume_hint};
-    if (!seq2seq_train(&x->run, &x->m, d)) {
+    if (!seq2seq_train(&x->run, x->m, d)) {
         // Saved, and the resume command printed: exit as a shell reports the signal (130, 143).
         if (x->run.interrupted) exit(x->run.interrupted > 0 ? 128 + x->run.interrupted : 1);
         die("training stopped at update %ld: %s", x->run.diverged_step, x->run.diverged_what);
@@ -150,16 +150,16 @@ static void run_experiment(Experiment *x, const Options *o, const CliCommon *c, 
     char best[1300], err[1200];
     snprintf(best, sizeof best, "%s.best", x->ckpt);
     Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, best, err, sizeof err)) die("%s", err);
-    seq2seq_free(&x->m);
-    x->m = s.m;   // the loaded model's parameters now belong to x
+    if (!seq2seq_load(&s, best, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, err, sizeof err)) die("%s", err);
+    seq2seq_delete(x->m);
+    x->m = s.m;   // the loaded model now belongs to x
     vocab_free(&s.src_vocab);
     vocab_free(&s.tgt_vocab);
-    seq2seq_evaluate(&x->test, &x->m, d, SPLIT_TEST, o->batch, max_len);
+    seq2seq_evaluate(&x->test, x->m, d, SPLIT_TEST, o->batch, max_len);
 }
 
 static void free_experiment(Experiment *x) {
-    seq2seq_free(&x->m);
+    seq2seq_delete(x->m);
     seq2seq_eval_free(&x->test);
     free(x->config);
 }
@@ -214,7 +214,7 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
             }
             if (k < 2) snprintf(label, sizeof label, "%s, %s%s", d->name, order_name(all[k]->reverse),
                                 bleu ? ": BLEU" : ": exact match");
-            else snprintf(label, sizeof label, "%s (H = %d), %s: %s", all[k]->data_name, all[k]->m.cfg.hidden,
+            else snprintf(label, sizeof label, "%s (H = %d), %s: %s", all[k]->data_name, all[k]->m->cfg.hidden,
                           order_name(all[k]->reverse), metric ? "BLEU" : "exact match");
             int s = plot_add_series(&p, label, x, y, m);
             plot_set_style(&p, s, metric && !bleu ? PLOT_DASHED : PLOT_LINESPOINTS,
@@ -259,7 +259,7 @@ static void cell_data(Narrator *nr, const Seq2SeqData *d) {
                          "next to the year; reversing moves it furthest away. The ablation below measures it.");
 }
 
-static void cell_model(Narrator *nr, const Seq2Seq *m) {
+static void cell_model(Narrator *nr, const Seq2SeqModel *m) {
     narrate_cell(nr, "The model: two LSTMs and a bridge of fixed size");
     narrate_text(nr, "Parameter names are PyTorch's (bentrevett notebook 1), so checkpoints load there:");
     Table t;
@@ -358,17 +358,17 @@ static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, c
     narrate_cell(nr, "Longer sources, worse translations: the bottleneck");
     narrate_text(nr, "Everything the decoder knows about the source passes through (h_S, c_S): %d x 2 numbers\n"
                      "per layer, for 3 words or 40. The longer the source, the more must be squeezed into it.",
-                 xs[0].m.cfg.hidden);
+                 xs[0].m->cfg.hidden);
     length_table(nr, xs, n);
     if (!copy) return;
     narrate_text(nr, "A date is 3 to 6 words and about 15 bits (one of 36,524 days): it fits. To see the\n"
                      "bottleneck bite, copy strings of 3 to 30 symbols (10 letters, 3.3 bits each: up to 100\n"
                      "bits) through a context of the same H = %d, trained for a few epochs on the %s task\n"
                      "(the source reversed, so the first symbol to write is the last one read).",
-                 xs[0].m.cfg.hidden, o->bottleneck);
+                 xs[0].m->cfg.hidden, o->bottleneck);
     Options oc = *o;
-    apply_recipe(&oc, c->quick ? SEQ2SEQ_COPY_QUICK : SEQ2SEQ_COPY);
-    oc.hidden = c->quick ? oc.hidden : xs[0].m.cfg.hidden;
+    apply_recipe(&oc, c->quick ? LSTM_RECIPE_COPY_QUICK : LSTM_RECIPE_COPY);
+    oc.hidden = c->quick ? oc.hidden : xs[0].m->cfg.hidden;
     Seq2SeqData cd;
     seq2seq_data_load_or_die(&cd, &(Seq2SeqDataOptions){.spec = o->bottleneck, .reverse = 1,
                                                          .train_pairs = oc.train_pairs, .eval_pairs = oc.eval_pairs});
@@ -385,7 +385,7 @@ static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, c
     oc.samples = 0;
     run_experiment(copy, &oc, c, &cd, nr, resume, cd.max_tgt + 3);
     narrate_result(nr, "%s, H = %d, %d epochs of %d pairs: test exact match %.1f%%, BLEU %.2f", cd.name,
-                   copy->m.cfg.hidden, copy->run.epochs_done, cd.text[SPLIT_TRAIN].n, 100.0 * copy->test.accuracy,
+                   copy->m->cfg.hidden, copy->run.epochs_done, cd.text[SPLIT_TRAIN].n, 100.0 * copy->test.accuracy,
                    100.0 * copy->test.bleu.bleu);
     length_table(nr, copy, 1);
     narrate_text(nr, "Short strings come out right, long ones not at all. More training and a bigger H push the\n"
@@ -402,7 +402,7 @@ static void cell_translate_demo(Narrator *nr, const Experiment *x, const Seq2Seq
     char best[1300], err[1200];
     snprintf(best, sizeof best, "%s.best", x->ckpt);
     Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, best, err, sizeof err)) die("%s", err);
+    if (!seq2seq_load(&s, best, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, err, sizeof err)) die("%s", err);
     Seq2SeqTranslation tr;
     if (!seq2seq_translate_text(&s, sentence, max_len, &tr, err, sizeof err)) die("%s", err);
     narrate_text(nr, "%s.safetensors holds the weights, the config and both vocabularies; loaded back:", best);
@@ -420,7 +420,7 @@ static void cell_translate_demo(Narrator *nr, const Experiment *x, const Seq2Seq
 static int run_loaded(const Options *o, const CliCommon *c) {
     char err[1200];
     Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, o->load, err, sizeof err)) die("--load: %s", err);
+    if (!seq2seq_load(&s, o->load, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, err, sizeof err)) die("--load: %s", err);
     int max_len = o->max_len > 0 ? o->max_len : 50;
     if (o->translate) {
         Seq2SeqTranslation tr;
@@ -443,7 +443,7 @@ static int run_loaded(const Options *o, const CliCommon *c) {
     x.reverse = s.reverse;
     x.m = s.m;
     narrate_cell(&nr, "A saved model on the test set");
-    seq2seq_evaluate(&x.test, &x.m, &d, SPLIT_TEST, o->batch, max_len);
+    seq2seq_evaluate(&x.test, x.m, &d, SPLIT_TEST, o->batch, max_len);
     narrate_result(&nr, "%s: test loss %.3f (PPL %.2f), teacher forced %.3f (PPL %.2f), exact match %.1f%%, BLEU %.2f",
                    o->load, x.test.loss, perplexity(x.test.loss), x.test.loss_tf, perplexity(x.test.loss_tf),
                    100.0 * x.test.accuracy, 100.0 * x.test.bleu.bleu);
@@ -459,8 +459,8 @@ static int run_loaded(const Options *o, const CliCommon *c) {
 
 int main(int argc, char **argv) {
     Options o = {.reverse = 1, .compare = 1, .samples = 3, .data = "dates", .bottleneck = "copy"};
-    apply_recipe(&o, argv_preset(argc, argv) ? SEQ2SEQ_BENTREVETT
-                     : argv_has(argc, argv, "--quick") ? SEQ2SEQ_QUICK : SEQ2SEQ_CLASSROOM);
+    apply_recipe(&o, argv_preset(argc, argv) ? LSTM_RECIPE_BENTREVETT
+                     : argv_has(argc, argv, "--quick") ? LSTM_RECIPE_QUICK : LSTM_RECIPE_CLASSROOM);
     CliOption options[] = {
         {"data", CLI_STRING, &o.data, "toy task (dates, dates_chars, copy, reverse, sort) or multi30k[:DIR]", 0, 0,
          NULL},
@@ -528,13 +528,12 @@ int main(int argc, char **argv) {
         snprintf(xs[k].ckpt, sizeof xs[k].ckpt, "%s%s", base, k == 0 ? "" : o.reverse ? "-inorder" : "-reversed");
     }
     {   // the model, shown before training
-        Seq2Seq shown;
         Rng rng;
         rng_seed(&rng, c.seed);
         Seq2SeqConfig mc = model_config(&o, &d);
-        seq2seq_init(&shown, &mc, &rng);
-        cell_model(&nr, &shown);
-        seq2seq_free(&shown);
+        Seq2SeqModel *shown = lstm_seq2seq_new(&mc, &rng);
+        cell_model(&nr, shown);
+        seq2seq_delete(shown);
     }
     cell_shift(&nr, &d);
 

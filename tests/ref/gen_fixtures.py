@@ -327,7 +327,7 @@ def gen_rnn():
 # ---- seq2seq.bin ---------------------------------------------------------------------------
 # Chapter 04's model: bentrevett notebook 1's Seq2Seq (Encoder, Decoder, teacher forcing), with
 # the source packed (pack_padded_sequence) so each sentence's context is its state at its own
-# <eos>, as chapters/04_seq2seq_lstm/seq2seq.c computes it. Teacher forcing ratio 1 and dropout
+# <eos>, as chapters/04_seq2seq_lstm/lstm_seq2seq.c and common/seq2seq_model.c compute it. Teacher forcing ratio 1 and dropout
 # 0, so nothing random is left. Embeddings 4, hidden 5, 2 layers, vocabularies 11 / 9, a batch
 # of 3 padded pairs of different lengths (<pad> = 1, <sos> = 2, <eos> = 3):
 #   inputs   s2s.src (S, B), s2s.src_len (B), s2s.tgt (T, B), every parameter as s2s.<name>

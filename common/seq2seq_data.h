@@ -1,5 +1,5 @@
 // seq2seq_data.h: the three splits of a translation task as text, vocabularies and ids.
-// Chapter 04 (chapters 05-07 read their data the same way).
+// Introduced in chapter 04; chapters 05-07 read their data the same way.
 //
 //     Seq2SeqData d;
 //     seq2seq_data_load_or_die(&d, &(Seq2SeqDataOptions){.spec = "dates", .reverse = 1});
@@ -11,8 +11,8 @@
 // files datasets/multi30k/fetch.sh writes: train, val, test_2016_flickr .de/.en).
 // The vocabularies come from the training split (min_freq 2, as bentrevett) unless given
 // (a checkpoint's), so a loaded model reads the words it was trained with.
-#ifndef CH04_SEQ2SEQ_DATA_H
-#define CH04_SEQ2SEQ_DATA_H
+#ifndef UNROLLED_SEQ2SEQ_DATA_H
+#define UNROLLED_SEQ2SEQ_DATA_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-// seq2seq_train.c: see seq2seq_train.h. Chapter 04.
+// seq2seq_train.c: see seq2seq_train.h. Introduced in chapter 04.
 #include "seq2seq_train.h"
 
 #include <math.h>
@@ -46,13 +46,13 @@ char *seq2seq_join(const Corpus *c, CorpusSide side, int i, char *buf, size_t n)
 
 // ---- measuring -------------------------------------------------------------------------------
 
-double seq2seq_dataset_loss(const Seq2Seq *m, const Dataset *ds, int batch, float teacher_forcing) {
+double seq2seq_dataset_loss(const Seq2SeqModel *m, const Dataset *ds, int batch, float teacher_forcing) {
     if (teacher_forcing != 0.0f && teacher_forcing != 1.0f)
         die("seq2seq_dataset_loss: teacher forcing must be 0 or 1 here, not %g", teacher_forcing);
     int S, T;
     dataset_max_len(ds, &S, &T);
     Tape tp;
-    tape_init(&tp, seq2seq_tape_bytes(&m->cfg, batch, S, T), NULL);
+    tape_init(&tp, seq2seq_tape_bytes(m, batch, S, T), NULL);
     tp.training = 0;   // dropout off
     tp.no_grad = 1;    // nothing recorded
     Batch b;
@@ -75,13 +75,13 @@ double seq2seq_dataset_loss(const Seq2Seq *m, const Dataset *ds, int batch, floa
     return n_batches ? total / n_batches : NAN;
 }
 
-void seq2seq_translate_pairs(const Seq2Seq *m, const Dataset *ds, const int *idx, int n, int batch,
+void seq2seq_translate_pairs(const Seq2SeqModel *m, const Dataset *ds, const int *idx, int n, int batch,
                              int max_len, int *hyp, int *hyp_len) {
     int S = 2;
     for (int k = 0; k < n; k++)
         if (dataset_src_len(ds, idx[k]) > S) S = dataset_src_len(ds, idx[k]);
     Tape tp;
-    tape_init(&tp, seq2seq_tape_bytes(&m->cfg, batch, S, max_len + 1), NULL);
+    tape_init(&tp, seq2seq_tape_bytes(m, batch, S, max_len + 1), NULL);
     Batch b;
     batch_init(&b);
     int *out = xmalloc(sizeof(int) * (size_t)max_len * (size_t)batch);   // (max_len, B)
@@ -117,7 +117,7 @@ static void make_buckets(Seq2SeqEval *ev, int lo, int hi) {
     }
 }
 
-void seq2seq_evaluate(Seq2SeqEval *ev, const Seq2Seq *m, const Seq2SeqData *d, Split split, int batch,
+void seq2seq_evaluate(Seq2SeqEval *ev, const Seq2SeqModel *m, const Seq2SeqData *d, Split split, int batch,
                       int max_len) {
     memset(ev, 0, sizeof *ev);
     const Dataset *ds = &d->ids[split];
@@ -245,7 +245,7 @@ static int read_history(Seq2SeqRun *run, const char *text, char *err, size_t err
     return ok;
 }
 
-static void save_checkpoints(const Seq2SeqRun *run, const Seq2Seq *m, const Seq2SeqData *d, Adam *adam,
+static void save_checkpoints(const Seq2SeqRun *run, const Seq2SeqModel *m, const Seq2SeqData *d, Adam *adam,
                              BatchIter *it, Rng *rng, int new_best) {
     char *history = history_json(run);
     const char *extra[2] = {"history", history};
@@ -260,7 +260,7 @@ static void save_checkpoints(const Seq2SeqRun *run, const Seq2Seq *m, const Seq2
     free(history);
 }
 
-static void resume_from(Seq2SeqRun *run, Seq2Seq *m, Adam *adam, BatchIter *it, Rng *rng) {
+static void resume_from(Seq2SeqRun *run, Seq2SeqModel *m, Adam *adam, BatchIter *it, Rng *rng) {
     Checkpoint ck;
     char err[1200];
     if (!checkpoint_open(&ck, run->ckpt, err, sizeof err))
@@ -279,7 +279,7 @@ static void resume_from(Seq2SeqRun *run, Seq2Seq *m, Adam *adam, BatchIter *it, 
 
 // ---- training --------------------------------------------------------------------------------
 
-static void print_samples(const Seq2SeqRun *run, const Seq2Seq *m, const Seq2SeqData *d) {
+static void print_samples(const Seq2SeqRun *run, const Seq2SeqModel *m, const Seq2SeqData *d) {
     const Dataset *ds = &d->ids[SPLIT_VAL];
     int n = run->n_samples < ds->n ? run->n_samples : ds->n;
     if (n <= 0 || !run->nr || run->nr->quiet) return;
@@ -298,7 +298,7 @@ static void print_samples(const Seq2SeqRun *run, const Seq2Seq *m, const Seq2Seq
     free(hyp);
 }
 
-int seq2seq_train(Seq2SeqRun *run, Seq2Seq *m, const Seq2SeqData *d) {
+int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d) {
     const Seq2SeqTrainConfig *tc = &run->tc;
     run->diverged_step = -1;
     run->diverged_what[0] = '\0';
@@ -327,7 +327,7 @@ int seq2seq_train(Seq2SeqRun *run, Seq2Seq *m, const Seq2SeqData *d) {
     }
     if (run->resume) resume_from(run, m, &adam, &it, &rng);
     Tape tp;
-    tape_init(&tp, seq2seq_tape_bytes(&m->cfg, tc->batch, d->max_src, d->max_tgt), &rng);
+    tape_init(&tp, seq2seq_tape_bytes(m, tc->batch, d->max_src, d->max_tgt), &rng);
     Batch b;
     batch_init(&b);
     int ok = 1;

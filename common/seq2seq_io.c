@@ -1,4 +1,4 @@
-// seq2seq_io.c: see seq2seq_io.h. Chapter 04.
+// seq2seq_io.c: see seq2seq_io.h. Introduced in chapter 04.
 #include "seq2seq_io.h"
 
 #include <stdio.h>
@@ -14,16 +14,21 @@ static const char *mode_name(TokenizeMode mode) {
     return mode == TOKENIZE_CHARS ? "chars" : mode == TOKENIZE_WHITESPACE ? "whitespace" : "words";
 }
 
-char *seq2seq_config_json(const Seq2SeqConfig *mc, const char *data, TokenizeMode mode, int reverse,
-                          const Seq2SeqTrainConfig *tc, int train_pairs) {
+char *seq2seq_config_json(const char *model, const Seq2SeqConfig *mc, const char *data, TokenizeMode mode,
+                          int reverse, const Seq2SeqTrainConfig *tc, int train_pairs) {
     StrBuf sb;
     sb_init(&sb);
-    sb_printf(&sb, "{\"model\":\"%s\",\"data\":", SEQ2SEQ_MODEL_NAME);
+    sb_printf(&sb, "{\"model\":\"%s\",\"data\":", model);
     json_write_string(&sb, data, strlen(data));
     sb_printf(&sb, ",\"tokenize\":\"%s\",\"reverse_source\":%s", mode_name(mode), reverse ? "true" : "false");
     sb_printf(&sb, ",\"src_vocab\":%d,\"tgt_vocab\":%d,\"emb\":%d,\"hidden\":%d,\"layers\":%d", mc->src_vocab,
               mc->tgt_vocab, mc->emb, mc->hidden, mc->layers);
     sb_printf(&sb, ",\"dropout\":%.9g,\"init_range\":%.9g", mc->dropout, mc->init_range);
+    if (mc->init_std > 0.0f) sb_printf(&sb, ",\"init_std\":%.9g", mc->init_std);
+    if (mc->variant[0]) {
+        sb_puts(&sb, ",\"variant\":");
+        json_write_string(&sb, mc->variant, strlen(mc->variant));
+    }
     sb_printf(&sb, ",\"lr\":%.9g,\"batch\":%d,\"clip\":%.9g,\"teacher_forcing\":%.9g,\"bucket\":%d", tc->lr,
               tc->batch, tc->clip, tc->teacher_forcing, tc->bucket);
     sb_printf(&sb, ",\"seed\":%llu,\"train_pairs\":%d}", (unsigned long long)tc->seed, train_pairs);
@@ -42,7 +47,8 @@ static int get_int(const Json *doc, const char *key, int *out, const char *path,
 }
 
 // Read the config of an open checkpoint into s (model sizes, data, tokenizer, reversal).
-static int read_config(Seq2SeqLoaded *s, Seq2SeqConfig *mc, const Checkpoint *ck, char *err, size_t errlen) {
+static int read_config(Seq2SeqLoaded *s, Seq2SeqConfig *mc, const char *want, const Checkpoint *ck, char *err,
+                       size_t errlen) {
     const char *path = ck->model_path;
     if (!ck->config) return snprintf(err, errlen, "%s: has no model config (not written by unrolled)", path), 0;
     Json doc;
@@ -53,9 +59,9 @@ static int read_config(Seq2SeqLoaded *s, Seq2SeqConfig *mc, const Checkpoint *ck
     const JsonNode *root = json_root(&doc);
     const JsonNode *model = json_get(&doc, root, "model"), *data = json_get(&doc, root, "data");
     const JsonNode *tok = json_get(&doc, root, "tokenize"), *rev = json_get(&doc, root, "reverse_source");
-    if (!model || model->type != JSON_STRING || strcmp(model->str, SEQ2SEQ_MODEL_NAME) != 0) {
-        snprintf(err, errlen, "%s: a checkpoint of another model ('%.40s'), not chapter 04's %s", path,
-                 model && model->type == JSON_STRING ? model->str : "no model name", SEQ2SEQ_MODEL_NAME);
+    if (!model || model->type != JSON_STRING || strcmp(model->str, want) != 0) {
+        snprintf(err, errlen, "%s: a checkpoint of another model ('%.40s'), not %s", path,
+                 model && model->type == JSON_STRING ? model->str : "no model name", want);
         ok = 0;
     } else if (!data || data->type != JSON_STRING || !tok || tok->type != JSON_STRING || !rev ||
                (rev->type != JSON_TRUE && rev->type != JSON_FALSE)) {
@@ -67,7 +73,14 @@ static int read_config(Seq2SeqLoaded *s, Seq2SeqConfig *mc, const Checkpoint *ck
          get_int(&doc, "tgt_vocab", &mc->tgt_vocab, path, err, errlen) &&
          get_int(&doc, "emb", &mc->emb, path, err, errlen) && get_int(&doc, "hidden", &mc->hidden, path, err, errlen) &&
          get_int(&doc, "layers", &mc->layers, path, err, errlen);
-    if (ok && (mc->layers < 1 || mc->layers > LSTM_MAX_LAYERS || mc->emb < 1 || mc->hidden < 1 ||
+    const JsonNode *std = json_get(&doc, root, "init_std"), *variant = json_get(&doc, root, "variant");
+    if (ok && ((std && std->type != JSON_NUMBER) || (variant && variant->type != JSON_STRING))) {
+        snprintf(err, errlen, "%s: the model config's 'init_std' or 'variant' has the wrong type", path);
+        ok = 0;
+    }
+    if (ok && std) mc->init_std = (float)std->number;
+    if (ok && variant) snprintf(mc->variant, sizeof mc->variant, "%s", variant->str);
+    if (ok && (mc->layers < 1 || mc->layers > SEQ2SEQ_MAX_LAYERS || mc->emb < 1 || mc->hidden < 1 ||
                mc->src_vocab <= VOCAB_N_SPECIALS || mc->tgt_vocab <= VOCAB_N_SPECIALS)) {
         snprintf(err, errlen, "%s: the model config has impossible sizes", path);
         ok = 0;
@@ -88,12 +101,13 @@ static void copy_vocab(Vocab *dst, const Vocab *src) {
     free(json);
 }
 
-int seq2seq_load(Seq2SeqLoaded *s, const char *name, char *err, size_t errlen) {
+int seq2seq_load(Seq2SeqLoaded *s, const char *name, const char *model, Seq2SeqBuilder build, char *err,
+                 size_t errlen) {
     memset(s, 0, sizeof *s);
     Checkpoint ck;
     if (!checkpoint_open(&ck, name, err, errlen)) return 0;
     Seq2SeqConfig mc;
-    int ok = read_config(s, &mc, &ck, err, errlen);
+    int ok = read_config(s, &mc, model, &ck, err, errlen);
     if (ok && (!ck.has_src_vocab || !ck.has_tgt_vocab)) {
         snprintf(err, errlen, "%s: has no vocabularies (src_vocab, tgt_vocab)", ck.model_path);
         ok = 0;
@@ -106,9 +120,9 @@ int seq2seq_load(Seq2SeqLoaded *s, const char *name, char *err, size_t errlen) {
     if (ok) {
         Rng rng;
         rng_seed(&rng, 1);   // any: every weight is overwritten next
-        seq2seq_init(&s->m, &mc, &rng);
-        ok = checkpoint_load_params(&ck, &s->m.P, err, errlen);
-        if (!ok) seq2seq_free(&s->m);
+        s->m = build(&mc, &rng);
+        ok = checkpoint_load_params(&ck, &s->m->P, err, errlen);
+        if (!ok) seq2seq_delete(s->m);
     }
     if (ok) {
         copy_vocab(&s->src_vocab, &ck.src_vocab);
@@ -121,7 +135,7 @@ int seq2seq_load(Seq2SeqLoaded *s, const char *name, char *err, size_t errlen) {
 }
 
 void seq2seq_loaded_free(Seq2SeqLoaded *s) {
-    seq2seq_free(&s->m);
+    seq2seq_delete(s->m);
     vocab_free(&s->src_vocab);
     vocab_free(&s->tgt_vocab);
     memset(s, 0, sizeof *s);
@@ -163,49 +177,13 @@ int seq2seq_translate_text(const Seq2SeqLoaded *s, const char *text, int max_len
     for (int k = 1; k < S - 1; k++) tr->n_unknown += src[k] == VOCAB_UNK;
     ids_to_text(&s->src_vocab, src, S, tr->read_as, sizeof tr->read_as);
     Tape tp;
-    tape_init(&tp, seq2seq_tape_bytes(&s->m.cfg, 1, S, max_len + 1), NULL);
+    tape_init(&tp, seq2seq_tape_bytes(s->m, 1, S, max_len + 1), NULL);
     int *out = xmalloc(sizeof(int) * (size_t)max_len), out_len;
-    seq2seq_greedy(&tp, &s->m, src, &S, S, 1, max_len, out, &out_len);
+    seq2seq_greedy(&tp, s->m, src, &S, S, 1, max_len, out, &out_len);
     vocab_decode(&s->tgt_vocab, out, out_len, tr->output, sizeof tr->output);
     tape_free(&tp);
     free(out);
     free(src);
     tokens_free(&toks);
     return 1;
-}
-
-Seq2SeqRecipe seq2seq_recipe(Seq2SeqRecipeName name) {
-    Seq2SeqRecipe r;
-    memset(&r, 0, sizeof r);
-    r.model.init_range = 0.08f;   // Sutskever et al.
-    r.train.clip = 1.0f;
-    r.train.teacher_forcing = 0.5f;
-    r.train.seed = 1234;
-    switch (name) {
-    case SEQ2SEQ_BENTREVETT:
-        r.model.emb = 256, r.model.hidden = 512, r.model.layers = 2, r.model.dropout = 0.5f;
-        r.train.lr = 1e-3f, r.train.batch = 128, r.train.epochs = 10;
-        break;
-    case SEQ2SEQ_QUICK:
-        r.model.emb = 32, r.model.hidden = 64, r.model.layers = 1, r.model.dropout = 0.0f;
-        r.train.lr = 2e-2f, r.train.batch = 16, r.train.epochs = 6;
-        r.train_pairs = 3000, r.eval_pairs = 200;
-        break;
-    case SEQ2SEQ_COPY:
-        r.model.emb = 32, r.model.hidden = 128, r.model.layers = 1, r.model.dropout = 0.2f;
-        r.train.lr = 5e-3f, r.train.batch = 32, r.train.epochs = 4;
-        r.train_pairs = 8000, r.eval_pairs = 500;
-        break;
-    case SEQ2SEQ_COPY_QUICK:
-        r.model.emb = 16, r.model.hidden = 32, r.model.layers = 1, r.model.dropout = 0.0f;
-        r.train.lr = 1e-2f, r.train.batch = 32, r.train.epochs = 1;
-        r.train_pairs = 500, r.eval_pairs = 100;
-        break;
-    case SEQ2SEQ_CLASSROOM:
-    default:
-        r.model.emb = 64, r.model.hidden = 128, r.model.layers = 1, r.model.dropout = 0.2f;
-        r.train.lr = 3e-3f, r.train.batch = 64, r.train.epochs = 10;
-        break;
-    }
-    return r;
 }

@@ -1,6 +1,7 @@
-// seq2seq_train.h: training a Seq2Seq (seq2seq.h) on a translation task (seq2seq_data.h),
+// seq2seq_train.h: training any Seq2SeqModel (seq2seq_model.h) on a translation task (seq2seq_data.h),
 // checkpointing and resuming it exactly, and measuring it (loss, perplexity, greedy
-// translations, exact match, BLEU, and both against the source length). Chapter 04.
+// translations, exact match, BLEU, and both against the source length). Introduced in chapter 04;
+// chapters 05-07 train their models with it.
 //
 // One training step is bentrevett's train_fn:
 //     params_zero_grad; loss = seq2seq_loss(batch, teacher forcing); backward;
@@ -14,14 +15,14 @@
 //                                                 iterator, the run's Rng and the loss history,
 //                                                 so --resume continues as if never stopped
 //     NAME.best.safetensors                       the model with the best validation loss so far
-#ifndef CH04_SEQ2SEQ_TRAIN_H
-#define CH04_SEQ2SEQ_TRAIN_H
+#ifndef UNROLLED_SEQ2SEQ_TRAIN_H
+#define UNROLLED_SEQ2SEQ_TRAIN_H
 
 #include <stdint.h>
 
 #include "bleu.h"
 #include "narrate.h"
-#include "seq2seq.h"
+#include "seq2seq_model.h"
 #include "seq2seq_data.h"
 
 #define SEQ2SEQ_MAX_EPOCHS 1000
@@ -36,6 +37,13 @@ typedef struct Seq2SeqTrainConfig {
     int epochs;              // train until this many epochs are done (a resumed run counts all)
     uint64_t seed;           // batch order, dropout masks, teacher-forcing draws
 } Seq2SeqTrainConfig;
+
+// A chapter's named settings for one run: the model, its training and how much data.
+typedef struct Seq2SeqRecipe {
+    Seq2SeqConfig model;        // vocabulary sizes left 0: they come from the data
+    Seq2SeqTrainConfig train;
+    int train_pairs, eval_pairs;   // 0: the whole split
+} Seq2SeqRecipe;
 
 typedef struct Seq2SeqRun {
     // what to run
@@ -73,16 +81,16 @@ typedef struct Seq2SeqRun {
 // finished, NAME + NAME.train are saved with the batch iterator in the middle of its epoch and
 // the partial epoch's loss sum, and resume_hint is printed; --resume then continues with the
 // next batch, exactly as if never stopped (common/interrupt.h). A second signal exits at once.
-int seq2seq_train(Seq2SeqRun *run, Seq2Seq *m, const Seq2SeqData *d);
+int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d);
 
 // Mean cross-entropy over the batches of ds in order (dropout off), feeding the decoder the
 // reference words with probability teacher_forcing (0: its own predictions, 1: always the
 // reference; nothing random in between is allowed here).
-double seq2seq_dataset_loss(const Seq2Seq *m, const Dataset *ds, int batch, float teacher_forcing);
+double seq2seq_dataset_loss(const Seq2SeqModel *m, const Dataset *ds, int batch, float teacher_forcing);
 
 // Greedy translations of pairs idx[0..n) of ds: hyp (n, max_len) row-major by sentence,
 // <pad> after the end; hyp_len (n).
-void seq2seq_translate_pairs(const Seq2Seq *m, const Dataset *ds, const int *idx, int n, int batch,
+void seq2seq_translate_pairs(const Seq2SeqModel *m, const Dataset *ds, const int *idx, int n, int batch,
                              int max_len, int *hyp, int *hyp_len);
 
 typedef struct Seq2SeqEval {
@@ -101,7 +109,7 @@ typedef struct Seq2SeqEval {
     double bucket_bleu[SEQ2SEQ_MAX_BUCKETS];   // NaN where no translation has 4 words
 } Seq2SeqEval;
 
-void seq2seq_evaluate(Seq2SeqEval *ev, const Seq2Seq *m, const Seq2SeqData *d, Split split, int batch,
+void seq2seq_evaluate(Seq2SeqEval *ev, const Seq2SeqModel *m, const Seq2SeqData *d, Split split, int batch,
                       int max_len);
 void seq2seq_eval_free(Seq2SeqEval *ev);
 

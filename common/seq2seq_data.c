@@ -1,4 +1,4 @@
-// seq2seq_data.c: see seq2seq_data.h. Chapter 04.
+// seq2seq_data.c: see seq2seq_data.h. Introduced in chapter 04.
 #include "seq2seq_data.h"
 
 #include <stdarg.h>
