@@ -5,7 +5,7 @@
 // and its final state, a fixed-size summary, starts a DECODER that writes the target one word
 // at a time, a language model conditioned on that summary.
 //
-// THE EQUATIONS (seq2seq.h has them with shapes):
+// THE EQUATIONS (lstm_seq2seq.h has them with shapes):
 //     (h_S, c_S)  = LSTM_enc(E_src[x_1 .. x_S])          every layer's last state: the context
 //     (s_0, c_0)  = (h_S, c_S)
 //     s_t         = LSTM_dec(E_tgt[y_{t-1}], s_{t-1})    y_0 = <sos>
@@ -281,7 +281,7 @@ static void cell_shift(Narrator *nr, const Seq2SeqData *d) {
     narrate_text(nr, "The decoder is a language model: at step t it reads the word before t and predicts\n"
                      "the word at t. So its inputs are the target WITHOUT its last id and its targets are the\n"
                      "target WITHOUT its first: <sos> goes in first and the first word comes out; <eos> is\n"
-                     "only ever predicted. (seq2seq_loss in seq2seq.c, the loop over t.)");
+                     "only ever predicted. (seq2seq_loss in common/seq2seq_model.c, the loop over t.)");
     const Dataset *ds = &d->ids[SPLIT_TRAIN];
     int T = dataset_tgt_len(ds, 0);
     const int *y = ds->tgt_ids + ds->tgt_off[0];
