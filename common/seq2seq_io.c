@@ -24,6 +24,7 @@ char *seq2seq_config_json(const char *model, const Seq2SeqConfig *mc, const char
     sb_printf(&sb, ",\"src_vocab\":%d,\"tgt_vocab\":%d,\"emb\":%d,\"hidden\":%d,\"layers\":%d", mc->src_vocab,
               mc->tgt_vocab, mc->emb, mc->hidden, mc->layers);
     sb_printf(&sb, ",\"dropout\":%.9g,\"init_range\":%.9g", mc->dropout, mc->init_range);
+    if (mc->dec_hidden > 0) sb_printf(&sb, ",\"dec_hidden\":%d", mc->dec_hidden);
     if (mc->init_std > 0.0f) sb_printf(&sb, ",\"init_std\":%.9g", mc->init_std);
     if (mc->variant[0]) {
         sb_puts(&sb, ",\"variant\":");
@@ -76,6 +77,11 @@ static int read_config(Seq2SeqLoaded *s, Seq2SeqConfig *mc, const char *want, co
     const JsonNode *std = json_get(&doc, root, "init_std"), *variant = json_get(&doc, root, "variant");
     if (ok && ((std && std->type != JSON_NUMBER) || (variant && variant->type != JSON_STRING))) {
         snprintf(err, errlen, "%s: the model config's 'init_std' or 'variant' has the wrong type", path);
+        ok = 0;
+    }
+    if (ok && json_get(&doc, root, "dec_hidden")) ok = get_int(&doc, "dec_hidden", &mc->dec_hidden, path, err, errlen);
+    if (ok && (mc->dec_hidden < 0 || mc->dec_hidden > 1 << 16)) {
+        snprintf(err, errlen, "%s: the model config has an impossible 'dec_hidden' %d", path, mc->dec_hidden);
         ok = 0;
     }
     if (ok && std) mc->init_std = (float)std->number;

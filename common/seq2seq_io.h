@@ -28,7 +28,7 @@
 #define SEQ2SEQ_MAX_LAYERS 8
 
 // The JSON above (malloc'd).
-// "init_std" and "variant" are written only when set, so chapter 04's files keep their form.
+// "dec_hidden", "init_std" and "variant" are written only when set, so chapter 04's files keep their form.
 char *seq2seq_config_json(const char *model, const Seq2SeqConfig *mc, const char *data, TokenizeMode mode,
                           int reverse, const Seq2SeqTrainConfig *tc, int train_pairs);
 

@@ -35,7 +35,8 @@
 typedef struct Seq2SeqConfig {
     int src_vocab, tgt_vocab;   // V_src, V_tgt (specials included)
     int emb;                    // E
-    int hidden;                 // H (encoder and decoder)
+    int hidden;                 // H: the encoder's hidden size (and the decoder's, unless dec_hidden)
+    int dec_hidden;             // the decoder's hidden size when it differs (chapter 07); 0: = hidden
     int layers;                 // L, the same in the encoder and the decoder
     float dropout;              // on the embeddings and between recurrent layers (bentrevett)
     float init_range;           // > 0: every parameter U(-a, a) (Sutskever: 0.08)

@@ -43,6 +43,7 @@
 #include "lstm_seq2seq.h"
 #include "seq2seq_data.h"
 #include "seq2seq_io.h"
+#include "seq2seq_report.h"
 #include "seq2seq_train.h"
 #include "util.h"
 
@@ -191,6 +192,12 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     plot_set_yrange(&p, 0.0, NAN);
     if (!plot_write(&p, c->out, gp, err, sizeof err)) die("%s", err);
     plot_free(&p);
+
+    if (copy) {   // the bottleneck experiment's numbers, for chapter 07's comparison of chapters 04-07
+        char path[4200];
+        path_join(path, sizeof path, c->out, "copy_by_length.csv");
+        if (!seq2seq_write_by_length(path, LSTM_SEQ2SEQ_NAME, &copy->test, err, sizeof err)) die("%s", err);
+    }
 
     int bleu = strcmp(d->name, "multi30k") == 0;
     plot_init(&p, bleu ? "bleu_by_length" : "accuracy_by_length",

@@ -1,0 +1,31 @@
+// seq2seq_report.h: the by-source-length measurements each Seq2Seq chapter leaves for the next.
+// Introduced in chapter 04 (the bottleneck experiment on the copy task); chapters 05-07 run the
+// same experiment with their models and chapter 07 reads all four files to draw the payoff
+// figure (exact match and BLEU against source length, Bahdanau et al.'s Figure 2).
+//
+// The file, one line per source-length bucket (Seq2SeqEval's buckets):
+//     model,lo,hi,n,exact_match,bleu
+//     seq2seq_lstm,1,3,42,100,97.31
+//     ...
+// exact_match and bleu are percentages; bleu is "nan" where no translation has 4 words.
+#ifndef UNROLLED_SEQ2SEQ_REPORT_H
+#define UNROLLED_SEQ2SEQ_REPORT_H
+
+#include <stddef.h>
+
+#include "seq2seq_train.h"
+
+typedef struct Seq2SeqByLength {
+    char model[64];
+    int n_buckets;
+    int lo[SEQ2SEQ_MAX_BUCKETS], hi[SEQ2SEQ_MAX_BUCKETS], n[SEQ2SEQ_MAX_BUCKETS];
+    double exact_match[SEQ2SEQ_MAX_BUCKETS];   // %
+    double bleu[SEQ2SEQ_MAX_BUCKETS];          // %, NaN where undefined
+} Seq2SeqByLength;
+
+// Write ev's buckets (atomically) under the name model. 0 with a one-line reason.
+int seq2seq_write_by_length(const char *path, const char *model, const Seq2SeqEval *ev, char *err, size_t errlen);
+// Read such a file back. 0 with a one-line reason naming the file (missing, malformed).
+int seq2seq_read_by_length(const char *path, Seq2SeqByLength *out, char *err, size_t errlen);
+
+#endif
