@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../chapters/04_seq2seq_lstm/lstm_seq2seq.h"
+#include "lstm_seq2seq.h"
 #include "seq2seq_data.h"
 #include "seq2seq_io.h"
 #include "seq2seq_train.h"

@@ -5,7 +5,7 @@
 // and its final state, a fixed-size summary, starts a DECODER that writes the target one word
 // at a time, a language model conditioned on that summary.
 //
-// THE EQUATIONS (lstm_seq2seq.h has them with shapes):
+// THE EQUATIONS (common/lstm_seq2seq.h has them with shapes):
 //     (h_S, c_S)  = LSTM_enc(E_src[x_1 .. x_S])          every layer's last state: the context
 //     (s_0, c_0)  = (h_S, c_S)
 //     s_t         = LSTM_dec(E_tgt[y_{t-1}], s_{t-1})    y_0 = <sos>

@@ -1,4 +1,4 @@
-// lstm_seq2seq.c: see lstm_seq2seq.h. Chapter 04.
+// lstm_seq2seq.c: see lstm_seq2seq.h. Introduced in chapter 04; chapter 05 compares it with the GRU.
 #include "lstm_seq2seq.h"
 
 #include <string.h>

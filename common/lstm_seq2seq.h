@@ -1,5 +1,5 @@
 // lstm_seq2seq.h: the encoder-decoder of Sutskever, Vinyals and Le (2014), with LSTMs.
-// Chapter 04 (bench/ times it); its parameters have the names of
+// Introduced in chapter 04; chapter 05 trains it beside the GRU and bench/ times it. Its parameters have the names of
 // bentrevett/pytorch-seq2seq notebook 1's PyTorch modules, so a checkpoint loads there.
 //
 // Shapes (see common/tensor.h): S source steps, T target steps, B batch, E embedding size,
@@ -27,8 +27,8 @@
 //     decoder.embedding.weight (V_tgt, E)
 //     decoder.rnn.* as the encoder's
 //     decoder.fc_out.weight (V_tgt, H), decoder.fc_out.bias (V_tgt)
-#ifndef CH04_LSTM_SEQ2SEQ_H
-#define CH04_LSTM_SEQ2SEQ_H
+#ifndef UNROLLED_LSTM_SEQ2SEQ_H
+#define UNROLLED_LSTM_SEQ2SEQ_H
 
 #include <stddef.h>
 
