@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,25 @@ static int parse_long(const char *s, long *out) {
     *out = v;
     return 1;
 }
+
+// A counter from the metadata (a step, an epoch, a batch position): an integer from 0 to max.
+// Anything else (missing, negative, a float such as "1e10", too large for the counter, which a
+// cast would wrap) is refused, naming the file and the key: "PATH: metadata 'iter.epoch' is
+// '-1', expected an integer from 0 to 1000000000".
+static int meta_count(const StFile *f, const char *path, const char *key, long max, long *out, char *err,
+                      size_t errlen) {
+    const char *s = st_meta(f, key);
+    long v;
+    if (!s) return fail(err, errlen, "%s: metadata '%s' is missing", path, key);
+    if (!parse_long(s, &v) || v < 0 || v > max)
+        return fail(err, errlen, "%s: metadata '%s' is '%.40s', expected an integer from 0 to %ld", path, key, s, max);
+    *out = v;
+    return 1;
+}
+
+// The largest epoch or batch position a training file may hold: well inside an int, so the
+// iterator's epoch++ cannot overflow either.
+#define ITER_COUNT_MAX 1000000000L
 
 static void rng_to_string(const Rng *r, char *buf, size_t n) {
     snprintf(buf, n, "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64, r->s[0], r->s[1], r->s[2], r->s[3]);
@@ -139,6 +159,8 @@ int checkpoint_save(const char *name, const Params *P, const CheckpointMeta *met
     char model_path[4096], train_path[4096];
     if (!make_paths(name, model_path, train_path, sizeof model_path, err, errlen)) return 0;
     if (!meta || !meta->config) return fail(err, errlen, "cannot save %s: no model config given", model_path);
+    if (meta->step < 0)
+        return fail(err, errlen, "cannot save %s: the step is %ld, expected 0 or more", model_path, meta->step);
     Json cfg;
     char why[256];
     if (!json_parse(&cfg, meta->config, strlen(meta->config), why, sizeof why))
@@ -209,6 +231,8 @@ int checkpoint_open(Checkpoint *ck, const char *name, char *err, size_t errlen) 
     const char *step = st_meta(&ck->model, "step");
     if (ok && step && !parse_long(step, &ck->step))
         ok = fail(err, errlen, "%s: metadata 'step' is not an integer", ck->model_path);
+    else if (ok && ck->step < 0)
+        ok = fail(err, errlen, "%s: metadata 'step' is %ld, expected 0 or more", ck->model_path, ck->step);
     static const char *const keys[2] = {"src_vocab", "tgt_vocab"};
     Vocab *vocabs[2] = {&ck->src_vocab, &ck->tgt_vocab};
     int *has[2] = {&ck->has_src_vocab, &ck->has_tgt_vocab};
@@ -342,12 +366,12 @@ int checkpoint_load_train(Checkpoint *ck, const Params *P, const TrainState *ts,
     StFile *f = &ck->train;
     const char *path = ck->train_path;
     if (!st_read(f, path, err, errlen)) return 0;
-    const char *kind = st_meta(f, "kind"), *run_id = st_meta(f, "run_id"), *step_s = st_meta(f, "step");
+    const char *kind = st_meta(f, "kind"), *run_id = st_meta(f, "run_id");
     long step = 0;
     if (!kind || strcmp(kind, "train") != 0)
         return fail(err, errlen, "%s: not a training-state checkpoint (metadata 'kind' is %s)", path, kind ? kind : "missing");
-    if (!run_id || !step_s || !parse_long(step_s, &step))
-        return fail(err, errlen, "%s: metadata 'run_id' or 'step' missing or invalid", path);
+    if (!run_id) return fail(err, errlen, "%s: metadata 'run_id' is missing", path);
+    if (!meta_count(f, path, "step", LONG_MAX, &step, err, errlen)) return 0;
     if (!ck->run_id || strcmp(run_id, ck->run_id) != 0 || step != ck->step)
         return fail(err, errlen, "%s: does not belong with %s (run %.20s step %ld vs run %.20s step %ld; was a save "
                     "interrupted?)", path, ck->model_path, run_id, step, ck->run_id ? ck->run_id : "?", ck->step);
@@ -363,8 +387,7 @@ int checkpoint_load_train(Checkpoint *ck, const Params *P, const TrainState *ts,
     if (ts->adam) {
         if (ts->adam->size != P->size)
             return fail(err, errlen, "%s: the optimiser has %zu values but the model %zu", path, ts->adam->size, P->size);
-        if (!parse_long(st_meta(f, "adam.step"), &adam_step) || adam_step < 0)
-            return fail(err, errlen, "%s: no Adam state (metadata 'adam.step' missing or invalid)", path);
+        if (!meta_count(f, path, "adam.step", LONG_MAX, &adam_step, err, errlen)) return 0;
         m = xmalloc(sizeof(StTensor *) * (size_t)(P->n ? P->n : 1));
         v = xmalloc(sizeof(StTensor *) * (size_t)(P->n ? P->n : 1));
         for (int i = 0; i < P->n && ok; i++) {
@@ -387,14 +410,17 @@ int checkpoint_load_train(Checkpoint *ck, const Params *P, const TrainState *ts,
         char why[256];
         if (!order || order->dtype != ST_I32 || order->ndim != 1)
             ok = fail(err, errlen, "%s: no batch iterator state (tensor 'iter.order', I32, 1-D)", path);
-        else if (!parse_long(st_meta(f, "iter.epoch"), &epoch) || !parse_long(st_meta(f, "iter.pos"), &pos) ||
-                 !rng_from_string(st_meta(f, "iter.rng"), &it_rng) || !opts || sscanf(opts, "%d %d %d", &bs, &sh, &bu) != 3)
+        else if (!meta_count(f, path, "iter.epoch", ITER_COUNT_MAX, &epoch, err, errlen) ||
+                 !meta_count(f, path, "iter.pos", ITER_COUNT_MAX, &pos, err, errlen))
+            ok = 0;
+        else if (!rng_from_string(st_meta(f, "iter.rng"), &it_rng) || !opts ||
+                 sscanf(opts, "%d %d %d", &bs, &sh, &bu) != 3)
             ok = fail(err, errlen, "%s: batch iterator metadata missing or invalid", path);
         else if (bs != it->opt.batch_size || sh != it->opt.shuffle || bu != it->opt.bucket)
             ok = fail(err, errlen, "%s: batch iterator options (batch %d, shuffle %d, bucket %d) differ from this run's "
                       "(batch %d, shuffle %d, bucket %d)", path, bs, sh, bu, it->opt.batch_size, it->opt.shuffle,
                       it->opt.bucket);
-        else if (order->shape[0] > (uint64_t)it->data->n || epoch > 1000000000L || pos > 1000000000L)
+        else if (order->shape[0] > (uint64_t)it->data->n)
             ok = fail(err, errlen, "%s: the saved batch order has %llu pairs but the dataset has %d", path,
                       (unsigned long long)order->shape[0], it->data->n);
         else {

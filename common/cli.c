@@ -314,6 +314,9 @@ int cli_parse_args(CliCommon *c, CliOption *options, int argc, char **argv, char
         snprintf(err, errlen, "unexpected argument \"%s\" (options start with --)", argv[optind]);
         result = CLI_ERROR;
     }
+    // Most messages quote what was typed, and an argument may hold a newline or an escape
+    // sequence (--data $'a\nb'): the message must stay one line all the same.
+    if (result == CLI_ERROR && errlen) one_line(err);
     for (int i = 0; i < set.n; i++) free(negated_names[i]);
     free(negated_names);
     free(table);
@@ -455,5 +458,6 @@ void cli_parse(CliCommon *c, CliOption *options, int argc, char **argv, const ch
 
 void cli_prepare_out(const CliCommon *c) {
     char err[512];
-    if (!make_dirs(c->out, err, sizeof err)) die("%s (set another folder with --out)", err);
+    // the message quotes the user's path, which may hold a newline
+    if (!make_dirs(c->out, err, sizeof err)) die("%s (set another folder with --out)", one_line(err));
 }

@@ -79,13 +79,27 @@ int interrupt_install(void) {
 
 int interrupt_requested(void) { return g_signal; }
 
+// Back to the state before interrupt_install, as if no signal had arrived: no request, exit
+// status 1, no hold. Two things must not get lost on the way:
+//   * a second signal that came during a hold is not a request but an exit that the hold only
+//     postponed; reset ends the hold, so it exits now, as interrupt_release would have;
+//   * a signal that arrives while the handlers are being put back: both are blocked meanwhile,
+//     so such a signal waits and then goes to the restored handler (Ctrl-C kills again),
+//     instead of reaching ours after the check and being wiped with the flags.
 void interrupt_reset(void) {
-    if (g_installed)
-        for (int i = 0; i < 2; i++) sigaction(SIGNALS[i], &g_previous[i], NULL);
-    g_installed = 0;
+    sigset_t both, before;
+    sigemptyset(&both);
+    for (int i = 0; i < 2; i++) sigaddset(&both, SIGNALS[i]);
+    sigprocmask(SIG_BLOCK, &both, &before);
+    int postponed = g_exit_pending;
     g_signal = 0;
     g_hold = 0;
     g_exit_pending = 0;
+    if (postponed) exit_now(postponed);
+    if (g_installed)
+        for (int i = 0; i < 2; i++) sigaction(SIGNALS[i], &g_previous[i], NULL);
+    g_installed = 0;
+    sigprocmask(SIG_SETMASK, &before, NULL);
 }
 
 void interrupt_hold(void) { g_hold = g_hold + 1; }

@@ -46,7 +46,10 @@ int interrupt_install(void);
 // Nonzero once SIGINT or SIGTERM arrived after interrupt_install: the signal number.
 int interrupt_requested(void);
 
-// Put back the handlers interrupt_install replaced and forget any request.
+// Put back the handlers interrupt_install replaced and forget any request: afterwards it is as
+// if no signal had arrived (interrupt_requested() is 0, interrupt_exit_status() is 1), so read
+// the status before resetting. Inside a hold it ends the hold: a second signal that came
+// during it exits now (128 + its number), as interrupt_release would.
 void interrupt_reset(void);
 
 // Between these two, a second signal does not exit at once: it exits in interrupt_release(),

@@ -15,6 +15,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    one_line(err);   // a --data value may hold a newline: the error stays one line
     return 0;
 }
 

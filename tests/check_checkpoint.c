@@ -194,6 +194,89 @@ START_TEST(test_mismatched_pair_refused) {
 }
 END_TEST
 
+static void write_raw(const char *header, const void *data, size_t data_len);
+
+// Rewrite one metadata value in the saved training file's header: "KEY":"VALUE" becomes
+// "KEY":"NEW". The data section is unchanged (its offsets are relative to it), the header
+// length is written anew. The result is what a buggy or hostile writer could produce.
+static void set_train_meta(const char *key, const char *value) {
+    size_t size;
+    char *bytes = read_all(train_path, &size);
+    size_t n = 0;
+    for (int k = 7; k >= 0; k--) n = n * 256 + (unsigned char)bytes[k];
+    char *header = strndup(bytes + 8, n), pattern[128];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    char *at = strstr(header, pattern);
+    ck_assert_msg(at != NULL, "no metadata '%s' in %s", key, train_path);
+    char *val = at + strlen(pattern), *end = strchr(val, '"');
+    size_t new_n = (size_t)(val - header) + strlen(value) + strlen(end);
+    char *out = malloc(8 + new_n + (size - 8 - n));
+    for (int k = 0; k < 8; k++) out[k] = (char)(unsigned char)((uint64_t)new_n >> (8 * k));
+    snprintf(out + 8, new_n + 1, "%.*s%s%s", (int)(val - header), header, value, end);
+    memcpy(out + 8 + new_n, bytes + 8 + n, size - 8 - n);
+    write_bytes(train_path, out, 8 + new_n + (size - 8 - n));
+    free(out);
+    free(header);
+    free(bytes);
+}
+
+// A negative or out-of-range epoch, batch position or step in the training file is refused
+// with one line naming the file and the key; nothing is restored. Values below INT_MIN used to
+// wrap to a small positive int in the cast and be accepted.
+START_TEST(test_train_counters_out_of_range) {
+    static const struct {
+        const char *key, *value;
+    } bad[] = {
+        {"iter.epoch", "-1"},   {"iter.epoch", "-4294967295"}, {"iter.epoch", "4294967297"},
+        {"iter.epoch", "1e3"},  {"iter.epoch", "2.0"},         {"iter.epoch", "99999999999999999999"},
+        {"iter.pos", "-1"},     {"iter.pos", "-4294967293"},   {"iter.pos", "2147483648"},
+        {"adam.step", "-3"},    {"adam.step", "-9223372036854775808"},
+        {"step", "-1"},
+    };
+    Run a, b;
+    run_start(&a, 1, 3, 10);   // epoch 1, batch 3
+    run_start(&b, 2, 0, 0);
+    TrainState ta = {&a.adam, &a.iter, &a.rng}, tb = {&b.adam, &b.iter, &b.rng};
+    for (int i = 0; i < (int)(sizeof bad / sizeof bad[0]); i++) {
+        save_model(&a.P, a.adam.step, &ta);
+        set_train_meta(bad[i].key, bad[i].value);
+        Checkpoint ck;
+        char err[512] = "", field[64];
+        ck_assert_msg(checkpoint_open(&ck, name, err, sizeof err), "%s", err);
+        int ok = checkpoint_load_train(&ck, &b.P, &tb, err, sizeof err);
+        checkpoint_close(&ck);
+        ck_assert_msg(!ok, "%s = %s was accepted (epoch %d, pos %d, adam step %ld)", bad[i].key, bad[i].value,
+                      b.iter.epoch, b.iter.pos, b.adam.step);
+        ck_assert_msg(strchr(err, '\n') == NULL, "more than one line: %s", err);
+        snprintf(field, sizeof field, "metadata '%s'", bad[i].key);
+        ck_assert_err_has(err, train_path, field);
+        ck_assert_int_eq(b.iter.epoch, 0);   // nothing restored
+        ck_assert_int_eq(b.iter.pos, 0);
+        ck_assert_int_eq(b.adam.step, 0);
+    }
+    // the model file's step: negative is refused when opening; saving one is refused too
+    save_model(&a.P, 0, &ta);
+    Checkpoint ck;
+    char err[512];
+    CheckpointMeta meta = {.config = CONFIG, .run_id = "run-1", .step = -1};
+    ck_assert(!checkpoint_save(name, &a.P, &meta, NULL, err, sizeof err));
+    ck_assert_err_has(err, model_path, "the step is -1");
+    write_raw("{\"__metadata__\":{\"step\":\"-5\"}}", NULL, 0);
+    ck_assert(!checkpoint_open(&ck, name, err, sizeof err));
+    ck_assert_err_has(err, model_path, "metadata 'step' is -5, expected 0 or more");
+    // the largest accepted values still load (the iterator then refuses pos > its batches)
+    save_model(&a.P, a.adam.step, &ta);
+    set_train_meta("iter.epoch", "1000000000");
+    ck_assert_msg(checkpoint_open(&ck, name, err, sizeof err), "%s", err);
+    ck_assert_msg(checkpoint_load_train(&ck, &b.P, &tb, err, sizeof err), "%s", err);
+    checkpoint_close(&ck);
+    ck_assert_int_eq(b.iter.epoch, 1000000000);
+    ck_assert_int_eq(b.iter.pos, 3);
+    run_free(&a);
+    run_free(&b);
+}
+END_TEST
+
 // Loading P from the saved checkpoint must fail, naming the file and the phrases.
 static void expect_params_error(Params *P, const char *phrase, const char *phrase2) {
     Checkpoint ck;
@@ -386,6 +469,7 @@ Suite *make_checkpoint_suite(void) {
     tcase_add_test(tc, test_model_round_trip_bit_exact);
     tcase_add_test(tc, test_train_state_round_trip);
     tcase_add_test(tc, test_mismatched_pair_refused);
+    tcase_add_test(tc, test_train_counters_out_of_range);
     tcase_add_test(tc, test_model_mismatches);
     tcase_add_test(tc, test_bad_files);
     tcase_add_test(tc, test_mutations_never_crash);

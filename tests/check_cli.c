@@ -156,6 +156,40 @@ START_TEST(test_cli_rejects_bad_input) {
 }
 END_TEST
 
+// Arguments holding control characters (a newline from --data $'a\nb', a tab, an escape, a
+// carriage return), one for each kind of message that quotes what was typed: the message is
+// still one line, and says which option it is about.
+static const BadCase CONTROL[] = {
+    {{"--hidden", "1\n2", NULL}, {"--hidden", "\"1?2\" is not an integer", NULL}},
+    {{"--hidden", "5000\n", NULL}, {"--hidden", "\"5000?\" is not an integer", NULL}},
+    {{"--lr", "0.1\r", NULL}, {"--lr", "\"0.1?\" is not a number", NULL}},
+    {{"--clip", "1e999\n", NULL}, {"--clip", "not a number", NULL}},
+    {{"--rhos", "1,\n", NULL}, {"--rhos", "\"?\" is not a number", NULL}},
+    {{"--rhos", "1,,\n", NULL}, {"--rhos", "\"1,,?\" has an empty entry", NULL}},
+    {{"--cell", "a\nb", NULL}, {"--cell", "\"a?b\" is not one of", NULL}},
+    {{"--reverse-source=a\nb", NULL}, {"--reverse-source", "\"a?b\" is not on or off", NULL}},
+    {{"--seed", "\x1b[31m", NULL}, {"--seed", "\"?[31m\" is not a non-negative integer", NULL}},
+    {{"--seed", "7\t", NULL}, {"--seed", "\"7?\"", NULL}},
+    {{"--no\npe", NULL}, {"unknown option --no?pe", NULL}},
+    {{"-\n", NULL}, {"unknown option -?", NULL}},
+    {{"--data", "a\nb", "stray\nline"}, {"unexpected argument \"stray?line\"", NULL}},
+};
+
+START_TEST(test_cli_errors_stay_one_line) {
+    const BadCase *bad = &CONTROL[_i];
+    CliCommon c;
+    Config cfg;
+    char err[512];
+    ck_assert_msg(parse(&c, &cfg, err, bad->args) == CLI_ERROR, "case %d was accepted", _i);
+    for (const char *p = err; *p; p++)
+        ck_assert_msg((unsigned char)*p >= 0x20 && *p != 0x7f, "case %d: control character 0x%02x in \"%s\"", _i,
+                      (unsigned)(unsigned char)*p, err);
+    for (int k = 0; k < 3 && bad->must_say[k]; k++)
+        ck_assert_msg(strstr(err, bad->must_say[k]) != NULL, "case %d: message \"%s\" lacks \"%s\"", _i, err,
+                      bad->must_say[k]);
+}
+END_TEST
+
 START_TEST(test_cli_help_text) {
     CliCommon c;
     Config cfg;
@@ -239,6 +273,15 @@ START_TEST(test_cli_parse_exits) {
     ck_assert_int_eq(run_child(unwritable, 1, out, err), 1);
     ck_assert_ptr_nonnull(strstr(err, "/proc/unrolled-no-such-folder"));
     ck_assert_ptr_nonnull(strstr(err, "01_test: "));
+
+    // what the user sees: one line, ending in the only newline, also when the argument has one
+    const char *newline[] = {"--cell", "a\nb", NULL};
+    ck_assert_int_eq(run_child(newline, 0, out, err), 2);
+    ck_assert_str_eq(err, "01_test: --cell: \"a?b\" is not one of: rnn, lstm, gru (try --help)\n");
+    const char *unwritable_newline[] = {"--out", "/proc/unrolled-no-such-folder/a\nb", NULL};
+    ck_assert_int_eq(run_child(unwritable_newline, 1, out, err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "/proc/unrolled-no-such-folder"));
+    ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "not one line: \"%s\"", err);
 }
 END_TEST
 
@@ -248,6 +291,7 @@ Suite *make_cli_suite(void) {
     tcase_add_test(tc, test_cli_defaults);
     tcase_add_test(tc, test_cli_accepts_valid_values);
     tcase_add_loop_test(tc, test_cli_rejects_bad_input, 0, (int)(sizeof BAD / sizeof BAD[0]));
+    tcase_add_loop_test(tc, test_cli_errors_stay_one_line, 0, (int)(sizeof CONTROL / sizeof CONTROL[0]));
     tcase_add_test(tc, test_cli_help_text);
     tcase_add_test(tc, test_cli_parse_exits);
     suite_add_tcase(s, tc);

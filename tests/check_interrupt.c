@@ -10,7 +10,8 @@
 //   * a second SIGINT: exit at once with 130, the step left unfinished;
 //   * a second SIGINT during interrupt_hold(): the save completes first, then exit 130,
 //     and no temporary file is left;
-//   * interrupt_reset() puts the previous handler back.
+//   * interrupt_reset() puts the previous handler back and forgets the request (status 1), but
+//     not a second signal that a hold postponed: that one still exits 130.
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <dirent.h>
@@ -256,10 +257,19 @@ static _Noreturn void reset_child(void) {
     raise(SIGINT);
     if (interrupt_requested() != SIGINT || interrupt_exit_status() != 130) _exit(12);
     interrupt_reset();
-    if (interrupt_requested()) _exit(13);
+    // as if no signal had arrived: no request, status 1
+    if (interrupt_requested() || interrupt_exit_status() != 1) _exit(13);
     sigaction(SIGINT, NULL, &seen);
     if (seen.sa_handler != SIG_IGN) _exit(14);   // the handler from before is back
-    _exit(0);
+    // a hold that was open at the reset is over: after a new install, a second signal exits
+    // at once again (it does not wait for a release that will never come)
+    interrupt_hold();
+    interrupt_reset();
+    if (!interrupt_install()) _exit(15);
+    raise(SIGTERM);
+    if (interrupt_requested() != SIGTERM || interrupt_exit_status() != 143) _exit(16);
+    raise(SIGINT);   // exits with 130 here
+    _exit(17);
 }
 
 START_TEST(test_install_and_reset) {
@@ -273,8 +283,44 @@ START_TEST(test_install_and_reset) {
     }
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check %d failed in the child",
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "check %d failed in the child",
                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+END_TEST
+
+// A second signal during a hold, then interrupt_reset() instead of interrupt_release() (an
+// error path that cleans up): the user asked to stop at once, the hold only postponed it, so
+// the reset exits with 130. It used to forget that signal and carry on, ending with status 0
+// (or 1 from interrupt_exit_status) although Ctrl-C had been pressed twice.
+static _Noreturn void reset_in_hold_child(void) {
+    if (!interrupt_install()) _exit(10);
+    interrupt_hold();
+    raise(SIGINT);   // heard: finish the step, save
+    raise(SIGINT);   // "now", postponed by the hold
+    if (interrupt_requested() != SIGINT) _exit(11);
+    interrupt_reset();
+    _exit(interrupt_exit_status() == 1 ? 20 : 21);   // must not get here
+}
+
+START_TEST(test_reset_during_hold_keeps_the_second_signal) {
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(91);
+        set_program_name("trainer");
+        reset_in_hold_child();
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "the child was killed by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    ck_assert_msg(WEXITSTATUS(status) == 130, "exit status %d, expected 130 (20: the reset forgot the second SIGINT)",
+                  WEXITSTATUS(status));
+    char *err = read_all(log_path, NULL);
+    ck_assert_msg(count_lines(err) == 2, "expected 2 lines on stderr: %s", err);
+    ck_assert_err_has(err, "trainer: interrupted: finishing this step", "trainer: second interrupt: stopping now");
+    free(err);
 }
 END_TEST
 
@@ -287,6 +333,7 @@ Suite *make_interrupt_suite(void) {
     tcase_add_test(tc, test_second_signal_exits_at_once);
     tcase_add_test(tc, test_second_signal_during_save_waits_for_it);
     tcase_add_test(tc, test_install_and_reset);
+    tcase_add_test(tc, test_reset_during_hold_keeps_the_second_signal);
     suite_add_tcase(s, tc);
     return s;
 }
