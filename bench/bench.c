@@ -24,7 +24,11 @@
 //     forward + backward of loss = sum(h_T), parameter grads zeroed first;
 //   * lstm_*: one LSTM layer (common/lstm.h), batch 64, 50 steps, input 64, forward + backward
 //     of loss = sum(out);
-//   * seq2seq_*: reserved for the Seq2Seq training step (chapter 04), see SEQ2SEQ ROWS below.
+//   * gru_*: one GRU layer (common/gru.h), the same shapes as the LSTM rows;
+//   * seq2seq_*: one training step of chapter 04's Seq2Seq LSTM (common/lstm_seq2seq.h), the
+//     step the chapter trains with: embeddings and dropout 0.5, encoder, decoder step by step
+//     with teacher forcing 0.5, cross-entropy, backward, clip_grad_norm(1), Adam. The batch is
+//     fixed: B sentences of T ids each (<sos>, T - 2 random words, <eos>), on both sides.
 // For the recurrent rows, GFLOP/s counts the matrix products only (forward and backward).
 #include <errno.h>
 #include <math.h>
@@ -41,11 +45,15 @@
 
 #include "fileio.h"
 #include "gemm.h"
+#include "gru.h"
 #include "lstm.h"
+#include "lstm_seq2seq.h"
+#include "optim.h"
 #include "ops.h"
 #include "params.h"
 #include "rnn.h"
 #include "util.h"
+#include "vocab.h"
 
 // ---- the timing method (keep in step with bench/torch_ref.py) -----------------------------
 enum { WARMUP_RUNS = 3, MIN_RUNS = 10, MAX_RUNS = 200 };
@@ -131,6 +139,7 @@ static double recurrent_flops(const Row *row, int gates) {
 }
 static double rnn_flops(const Row *row) { return recurrent_flops(row, 1); }
 static double lstm_flops(const Row *row) { return recurrent_flops(row, 4); }
+static double gru_flops(const Row *row) { return recurrent_flops(row, 3); }
 
 typedef struct RecurrentState {
     int T, B, I, H;
@@ -138,6 +147,7 @@ typedef struct RecurrentState {
     Rng rng;
     RNN rnn;
     LSTM lstm;
+    GRU gru;
     Tape inputs;   // holds x (T, B, I), never reset
     Tensor *x;
     Tape tape;     // one run's activations, reset every run
@@ -201,6 +211,80 @@ static void lstm_run(void *state) {
 
 static const Workload LSTM_LAYER = {lstm_setup, lstm_run, recurrent_teardown, lstm_flops};
 
+static void *gru_setup(const Row *row) {
+    RecurrentState *s = recurrent_setup(row);
+    s->gru = gru_create(&s->P, &s->rng, "gru", s->I, s->H, 1, 0.0f);
+    return s;
+}
+
+// loss = sum(out), as the LSTM rows.
+static void gru_run(void *state) {
+    RecurrentState *s = state;
+    tape_reset(&s->tape);
+    params_zero_grad(&s->P);
+    GRUOutput r = gru_forward(&s->tape, &s->gru, s->x, NULL, NULL);
+    tape_backward(&s->tape, op_sum(&s->tape, r.out));
+}
+
+static const Workload GRU_LAYER = {gru_setup, gru_run, recurrent_teardown, gru_flops};
+
+// -- seq2seq: arg = {E, H, L, V_src, V_tgt, B, T}
+typedef struct Seq2SeqState {
+    Seq2SeqModel *m;
+    Adam adam;
+    Rng rng;       // dropout masks and teacher-forcing draws
+    Tape tape;
+    int *src, *tgt, *len;   // (T, B), (T, B), (B)
+    int T, B;
+} Seq2SeqState;
+
+static void *seq2seq_setup(const Row *row) {
+    Seq2SeqState *s = xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    const int *a = row->arg;
+    s->T = a[6], s->B = a[5];
+    Seq2SeqConfig cfg = {.emb = a[0], .hidden = a[1], .layers = a[2], .src_vocab = a[3], .tgt_vocab = a[4],
+                         .dropout = 0.5f, .init_range = 0.08f};
+    rng_seed(&s->rng, 1);
+    s->m = lstm_seq2seq_new(&cfg, &s->rng);
+    s->adam = adam_create(&s->m->P, 1e-3f);
+    size_t n = (size_t)s->T * s->B;
+    s->src = xmalloc(sizeof(int) * n), s->tgt = xmalloc(sizeof(int) * n), s->len = xmalloc(sizeof(int) * s->B);
+    for (int t = 0; t < s->T; t++)
+        for (int b = 0; b < s->B; b++) {
+            int first = t == 0, last = t == s->T - 1;
+            int src_word = VOCAB_N_SPECIALS + (int)rng_below(&s->rng, (uint32_t)(a[3] - VOCAB_N_SPECIALS));
+            int tgt_word = VOCAB_N_SPECIALS + (int)rng_below(&s->rng, (uint32_t)(a[4] - VOCAB_N_SPECIALS));
+            s->src[t * s->B + b] = first ? VOCAB_SOS : last ? VOCAB_EOS : src_word;
+            s->tgt[t * s->B + b] = first ? VOCAB_SOS : last ? VOCAB_EOS : tgt_word;
+        }
+    for (int b = 0; b < s->B; b++) s->len[b] = s->T;
+    tape_init(&s->tape, seq2seq_tape_bytes(s->m, s->B, s->T, s->T), &s->rng);
+    s->tape.training = 1;
+    return s;
+}
+
+// One update, as seq2seq_train does it.
+static void seq2seq_run(void *state) {
+    Seq2SeqState *s = state;
+    tape_reset(&s->tape);
+    params_zero_grad(&s->m->P);
+    Tensor *loss = seq2seq_loss(&s->tape, s->m, s->src, s->len, s->T, s->tgt, s->T, s->B, 0.5f, &s->rng);
+    tape_backward(&s->tape, loss);
+    clip_grad_norm(&s->m->P, 1.0f);
+    adam_step(&s->adam);
+}
+
+static void seq2seq_teardown(void *state) {
+    Seq2SeqState *s = state;
+    tape_free(&s->tape);
+    adam_free(&s->adam);
+    seq2seq_delete(s->m);
+    free(s->src), free(s->tgt), free(s->len), free(s);
+}
+
+static const Workload SEQ2SEQ_STEP = {seq2seq_setup, seq2seq_run, seq2seq_teardown, NULL};
+
 // ---- the rows ------------------------------------------------------------------------------
 static const Row rows[] = {
     {"matmul_256", "256x256 . 256x256 (NN)", &MATMUL, {0, 0, 256, 256, 256}},
@@ -215,16 +299,13 @@ static const Row rows[] = {
     {"rnn_h128_b32", "T=1000 B=32 I=1 H=128", &RNN_LAYER, {1000, 32, 1, 128}},
     {"lstm_h128", "T=50 B=64 I=64 H=128", &LSTM_LAYER, {50, 64, 64, 128}},
     {"lstm_h512", "T=50 B=64 I=64 H=512", &LSTM_LAYER, {50, 64, 64, 512}},
+    {"gru_h128", "T=50 B=64 I=64 H=128", &GRU_LAYER, {50, 64, 64, 128}},
+    {"gru_h512", "T=50 B=64 I=64 H=512", &GRU_LAYER, {50, 64, 64, 512}},
 
-    // ---- SEQ2SEQ ROWS: to be added with chapter 04 ----------------------------------------
-    // One training step each (embedding, encoder, decoder with teacher forcing, cross-entropy,
-    // backward, Adam), the same step the chapter trains with. To add them: write a Workload
-    // (setup building the model and a fixed batch, run = one step), put it in place of NULL,
-    // and write the same rows in bench/torch_ref.py (SEQ2SEQ_ROWS). Until then they print as
-    // "not measured yet" and are left out of the CSV.
+    // One training step of chapter 04's model.
     // arg = {E embedding, H hidden, L layers, source vocabulary, target vocabulary, B, T lengths}
-    {"seq2seq_small", "E=64 H=128 L=1 V=1000/1000 B=64 T=12", NULL, {64, 128, 1, 1000, 1000, 64, 12}},
-    {"seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", NULL,
+    {"seq2seq_small", "E=64 H=128 L=1 V=1000/1000 B=64 T=12", &SEQ2SEQ_STEP, {64, 128, 1, 1000, 1000, 64, 12}},
+    {"seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", &SEQ2SEQ_STEP,
      {256, 512, 2, 7853, 5893, 128, 14}},
 };
 enum { N_ROWS = sizeof rows / sizeof rows[0] };
@@ -404,7 +485,7 @@ int main(int argc, char **argv) {
     if (o.quick) printf("%d timed runs (--quick)", QUICK_RUNS);
     else printf("%d to %d timed runs (at least %.0f s)", MIN_RUNS, MAX_RUNS, TIME_BUDGET_S);
     printf("%s\n", o.cpu_time ? ", in CPU time (--cpu-time)" : "");
-    printf("gemm kernel: %s.  GFLOP/s of the rnn/lstm rows counts their matrix products only.\n",
+    printf("gemm kernel: %s.  GFLOP/s of the rnn/lstm/gru rows counts their matrix products only.\n",
            gemm_kernel_name());
     printf("%-20s %-40s %10s %5s %9s %9s\n", "row", "shape", "median ms", "runs", "GFLOP/s",
            "peak MB");

@@ -15,7 +15,12 @@ reports the median. Same row names, shapes and losses:
     the transpose flags, as gemm does);
   * rnn_*: nn.RNN(1, H, nonlinearity='tanh'), T = 1000, loss = h_n.sum();
   * lstm_*: nn.LSTM(64, H), T = 50, B = 64, loss = out.sum();
-each forward + backward after zero_grad(set_to_none=True).
+  * gru_*: nn.GRU(64, H), the same shapes, loss = out.sum();
+each forward + backward after zero_grad(set_to_none=True);
+  * seq2seq_*: one training step of bentrevett notebook 1's Seq2Seq (the model chapter 04
+    reproduces): Encoder/Decoder with embeddings, dropout 0.5, nn.LSTM(E, H, L, dropout=0.5),
+    fc_out, the decoder looped step by step with teacher forcing 0.5 (random.random() per step),
+    CrossEntropyLoss(ignore_index=<pad>) over outputs[1:], backward, clip_grad_norm_(1), Adam.
 Every child also checks its numbers against float64 (a wrong BLAS build fails loudly).
 The peak memory includes the Python interpreter and libtorch (about 150-250 MB).
 """
@@ -46,17 +51,15 @@ ROWS = [
     ("rnn_h128_b32", "T=1000 B=32 I=1 H=128", "rnn", (1000, 32, 1, 128)),
     ("lstm_h128", "T=50 B=64 I=64 H=128", "lstm", (50, 64, 64, 128)),
     ("lstm_h512", "T=50 B=64 I=64 H=512", "lstm", (50, 64, 64, 512)),
+    ("gru_h128", "T=50 B=64 I=64 H=128", "gru", (50, 64, 64, 128)),
+    ("gru_h512", "T=50 B=64 I=64 H=512", "gru", (50, 64, 64, 512)),
 ]
 
-# ---- SEQ2SEQ ROWS: to be added with chapter 04 ----------------------------------------------
-# The same two rows as bench/bench.c (one training step: embedding, encoder, decoder with
-# teacher forcing, cross-entropy, backward, Adam). To add them: write setup_seq2seq below
-# (returning the run and check functions, as the others do), and change the kind from None to
-# "seq2seq".
+# ---- one training step of chapter 04's model (bentrevett notebook 1) -------------------------
 # args = (E embedding, H hidden, L layers, source vocabulary, target vocabulary, B, T lengths)
 SEQ2SEQ_ROWS = [
-    ("seq2seq_small", "E=64 H=128 L=1 V=1000/1000 B=64 T=12", None, (64, 128, 1, 1000, 1000, 64, 12)),
-    ("seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", None,
+    ("seq2seq_small", "E=64 H=128 L=1 V=1000/1000 B=64 T=12", "seq2seq", (64, 128, 1, 1000, 1000, 64, 12)),
+    ("seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", "seq2seq",
      (256, 512, 2, 7853, 5893, 128, 14)),
 ]
 ALL_ROWS = ROWS + SEQ2SEQ_ROWS
@@ -66,10 +69,10 @@ def flops(kind, args):
     """Floating-point operations per run (for the recurrent rows: the matrix products only)."""
     if kind == "matmul":
         return 2.0 * args[2] * args[3] * args[4]
-    if kind not in ("rnn", "lstm"):
+    if kind not in ("rnn", "lstm", "gru"):
         return float("nan")
     T, B, I, H = args
-    gates = 4 if kind == "lstm" else 1
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
     ih, hh = 2.0 * T * B * I * gates * H, 2.0 * T * B * H * gates * H
     return 2.0 * ih + 3.0 * hh
 
@@ -98,6 +101,8 @@ def setup_recurrent(torch, kind, args):
     torch.manual_seed(1)
     if kind == "rnn":
         model = torch.nn.RNN(I, H, nonlinearity="tanh")
+    elif kind == "gru":
+        model = torch.nn.GRU(I, H)
     else:
         model = torch.nn.LSTM(I, H)
     x = torch.rand(T, B, I) * 2 - 1
@@ -120,13 +125,94 @@ def setup_recurrent(torch, kind, args):
 
 
 def setup_seq2seq(torch, args):
-    raise NotImplementedError("the Seq2Seq rows come with chapter 04 (see SEQ2SEQ ROWS)")
+    import random
+    nn = torch.nn
+    E, H, L, V_src, V_tgt, B, T = args
+    PAD, SOS, EOS, N_SPECIALS = 1, 2, 3, 4
+    torch.manual_seed(1)
+    random.seed(1)
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V_src, E)
+            self.rnn = nn.LSTM(E, H, L, dropout=0.5 if L > 1 else 0.0)
+            self.dropout = nn.Dropout(0.5)
+
+        def forward(self, src):
+            _, (hidden, cell) = self.rnn(self.dropout(self.embedding(src)))
+            return hidden, cell
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V_tgt, E)
+            self.rnn = nn.LSTM(E, H, L, dropout=0.5 if L > 1 else 0.0)
+            self.fc_out = nn.Linear(H, V_tgt)
+            self.dropout = nn.Dropout(0.5)
+
+        def forward(self, inp, hidden, cell):
+            out, (hidden, cell) = self.rnn(self.dropout(self.embedding(inp.unsqueeze(0))), (hidden, cell))
+            return self.fc_out(out.squeeze(0)), hidden, cell
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = Encoder(), Decoder()
+
+        def forward(self, src, trg, teacher_forcing_ratio):
+            outputs = torch.zeros(T, B, V_tgt, dtype=self.decoder.fc_out.weight.dtype)
+            hidden, cell = self.encoder(src)
+            inp = trg[0]
+            for t in range(1, T):
+                output, hidden, cell = self.decoder(inp, hidden, cell)
+                outputs[t] = output
+                inp = trg[t] if random.random() < teacher_forcing_ratio else output.argmax(1)
+            return outputs
+
+    model = Seq2Seq()
+    for p in model.parameters():
+        nn.init.uniform_(p.data, -0.08, 0.08)
+    model.train()
+    opt = torch.optim.Adam(model.parameters())
+    crit = nn.CrossEntropyLoss(ignore_index=PAD)
+
+    def sentences(V):
+        ids = torch.randint(N_SPECIALS, V, (T, B))
+        ids[0], ids[-1] = SOS, EOS
+        return ids
+    src, trg = sentences(V_src), sentences(V_tgt)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        out = model(src, trg, 0.5)
+        loss = crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss
+
+    def check():
+        # float32 against float64 on the same weights (eval mode, teacher forcing 1).
+        import copy
+        with torch.no_grad():
+            def loss_of(m):
+                m.eval()
+                out = m(src, trg, 1.0)
+                return crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1)).item()
+            got = loss_of(model)
+            m64 = copy.deepcopy(model).double()
+            want = loss_of(m64)
+            model.train()
+        return abs(got - want) / abs(want)
+    return step, check
 
 
 SETUP = {
     "matmul": setup_matmul,
     "rnn": lambda torch, args: setup_recurrent(torch, "rnn", args),
     "lstm": lambda torch, args: setup_recurrent(torch, "lstm", args),
+    "gru": lambda torch, args: setup_recurrent(torch, "gru", args),
     "seq2seq": setup_seq2seq,
 }
 
@@ -216,7 +302,7 @@ def main():
     print(f"BLAS: OpenBLAS, {core} kernels" if core else "BLAS: not OpenBLAS", "| OPENBLAS_CORETYPE=" +
           os.environ.get("OPENBLAS_CORETYPE", "(unset)"), "OPENBLAS_L2_SIZE=" +
           os.environ.get("OPENBLAS_L2_SIZE", "(unset)"))
-    print("GFLOP/s of the rnn/lstm rows counts their matrix products only; peak MB includes "
+    print("GFLOP/s of the rnn/lstm/gru rows counts their matrix products only; peak MB includes "
           "Python + libtorch.")
     print(f"{'row':<20} {'shape':<40} {'median ms':>10} {'runs':>5} {'GFLOP/s':>9} {'peak MB':>9}")
     lines = ["name,shape,threads,runs,median_ms,gflops,peak_rss_mb"]
