@@ -118,6 +118,13 @@ void table_init(Table *t, int ncols, ...) {
     va_end(ap);
 }
 
+void table_init_headers(Table *t, int ncols, const char *const *headers) {
+    if (ncols < 1 || ncols > TABLE_MAX_COLS) die("table_init: %d columns (1 to %d)", ncols, TABLE_MAX_COLS);
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+    for (int i = 0; i < ncols; i++) table_str(t, headers[i]);
+}
+
 void table_str(Table *t, const char *s) { snprintf(next_cell(t)->text, TABLE_CELL_CHARS, "%s", s ? s : ""); }
 
 void table_int(Table *t, long long v) {

@@ -56,6 +56,8 @@ typedef struct Table {
 
 // ncols header strings follow.
 void table_init(Table *t, int ncols, ...);
+// The same with the headers in an array (a table whose columns are counted at run time).
+void table_init_headers(Table *t, int ncols, const char *const *headers);
 // Cells fill the table left to right, top to bottom.
 void table_str(Table *t, const char *s);
 void table_int(Table *t, long long v);

@@ -41,6 +41,7 @@
 #include "narrate.h"
 #include "plot.h"
 #include "lstm_seq2seq.h"
+#include "seq2seq_chapter.h"
 #include "seq2seq_data.h"
 #include "seq2seq_io.h"
 #include "seq2seq_report.h"
@@ -74,95 +75,42 @@ static void apply_recipe(Options *o, LstmRecipeName name) {
     o->compare = name != LSTM_RECIPE_QUICK;   // --quick: one model (add --compare-reversal for both)
 }
 
-static int argv_has(int argc, char **argv, const char *flag) {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], flag) == 0) return 1;
-    return 0;
-}
-
-// The command that continues this run: argv as given, plus --resume.
-static void make_resume_hint(char *buf, size_t n, int argc, char **argv) {
-    size_t used = 0;
-    int has_resume = 0;
-    for (int i = 0; i < argc && used < n; i++) {
-        const char *a = argv[i];
-        has_resume |= strcmp(a, "--resume") == 0;
-        int plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") ==
-                                         strlen(a);
-        used += (size_t)snprintf(buf + used, n - used, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
-    }
-    if (!has_resume && used < n) snprintf(buf + used, n - used, " --resume");
-}
-
 static int argv_preset(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        const char *v = strncmp(argv[i], "--preset=", 9) == 0 ? argv[i] + 9
-                        : strcmp(argv[i], "--preset") == 0 && i + 1 < argc ? argv[i + 1] : NULL;
-        if (v && strcmp(v, "bentrevett") == 0) return 1;
-    }
-    return 0;
+    const char *v = seq2seq_argv_value(argc, argv, "--preset");
+    return v && strcmp(v, "bentrevett") == 0;
 }
 
 // ---- one trained model -----------------------------------------------------------------------
 
 typedef struct Experiment {
-    char data_name[64];
+    Seq2SeqExperiment s;   // the model, its run and its test evaluation (common/seq2seq_chapter.h)
     int reverse;
-    char ckpt[1200];
-    char *config;
-    Seq2SeqModel *m;   // an LstmSeq2Seq (lstm_seq2seq.h)
-    Seq2SeqRun run;
-    Seq2SeqEval test;
+    char data_name[64];
 } Experiment;
 
 static const char *order_name(int reverse) { return reverse ? "source reversed" : "source in order"; }
 
-static Seq2SeqConfig model_config(const Options *o, const Seq2SeqData *d) {
-    return (Seq2SeqConfig){.src_vocab = d->src_vocab.size, .tgt_vocab = d->tgt_vocab.size, .emb = o->emb,
-                           .hidden = o->hidden, .layers = o->layers, .dropout = o->dropout,
-                           .init_range = o->init_range};
+// The options as a recipe (the chapter's defaults, changed by --quick, --preset and the flags).
+static Seq2SeqRecipe options_recipe(const Options *o) {
+    return (Seq2SeqRecipe){.model = {.emb = o->emb, .hidden = o->hidden, .layers = o->layers, .dropout = o->dropout,
+                                     .init_range = o->init_range},
+                           .train = {.lr = o->lr, .clip = o->clip, .teacher_forcing = o->teacher_forcing,
+                                     .batch = o->batch, .bucket = o->bucket, .epochs = o->epochs},
+                           .train_pairs = o->train_pairs, .eval_pairs = o->eval_pairs};
 }
 
-static Seq2SeqTrainConfig train_config(const Options *o, unsigned long long seed) {
-    return (Seq2SeqTrainConfig){.lr = o->lr, .clip = o->clip, .teacher_forcing = o->teacher_forcing,
-                                .batch = o->batch, .bucket = o->bucket, .epochs = o->epochs, .seed = seed};
-}
-
-// Train (or resume) one model on d as it is encoded now, then measure it on the test set.
+// Train (or resume) one model on d read in x's order, then measure it on the test set.
 static void run_experiment(Experiment *x, const Options *o, const CliCommon *c, Seq2SeqData *d, Narrator *nr,
                            int resume, int max_len) {
     seq2seq_data_set_reverse(d, x->reverse);
     snprintf(x->data_name, sizeof x->data_name, "%s", d->name);
-    Seq2SeqConfig mc = model_config(o, d);
-    Seq2SeqTrainConfig tc = train_config(o, c->seed);
-    Rng init_rng;
-    rng_seed(&init_rng, c->seed);   // the same seed, the same initial weights in both runs
-    x->m = lstm_seq2seq_new(&mc, &init_rng);
-    x->config = seq2seq_config_json(LSTM_SEQ2SEQ_NAME, &mc, d->name, d->mode, x->reverse, &tc, o->train_pairs);
-    x->run = (Seq2SeqRun){.tc = tc, .config_json = x->config, .ckpt = x->ckpt, .resume = resume, .nr = nr,
-                          .quiet = c->quiet, .n_samples = o->samples, .max_len = max_len,
-                          .resume_hint = o->resume_hint};
-    if (!seq2seq_train(&x->run, x->m, d)) {
-        // Saved, and the resume command printed: exit as a shell reports the signal (130, 143).
-        if (x->run.interrupted) exit(x->run.interrupted > 0 ? 128 + x->run.interrupted : 1);
-        die("training stopped at update %ld: %s", x->run.diverged_step, x->run.diverged_what);
-    }
-    // Test with the weights of the best validation epoch (bentrevett's tut1-model.pt).
-    char best[1300], err[1200];
-    snprintf(best, sizeof best, "%s.best", x->ckpt);
-    Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, best, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, err, sizeof err)) die("%s", err);
-    seq2seq_delete(x->m);
-    x->m = s.m;   // the loaded model now belongs to x
-    vocab_free(&s.src_vocab);
-    vocab_free(&s.tgt_vocab);
-    seq2seq_evaluate(&x->test, x->m, d, SPLIT_TEST, o->batch, max_len);
-}
-
-static void free_experiment(Experiment *x) {
-    seq2seq_delete(x->m);
-    seq2seq_eval_free(&x->test);
-    free(x->config);
+    x->s.model = LSTM_SEQ2SEQ_NAME;
+    x->s.build = lstm_seq2seq_new;
+    snprintf(x->s.label, sizeof x->s.label, "%s", order_name(x->reverse));
+    Seq2SeqRecipe r = options_recipe(o);
+    Seq2SeqRun how = {.nr = nr, .quiet = c->quiet, .n_samples = o->samples, .max_len = max_len, .resume = resume,
+                      .resume_hint = o->resume_hint};
+    seq2seq_experiment_run(&x->s, d, &r, c->seed, &how);
 }
 
 // ---- figures ---------------------------------------------------------------------------------
@@ -177,7 +125,7 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     Plot p;
     plot_init(&p, "loss_curves", "Seq2Seq LSTM: cross-entropy per target word", "epoch", "loss (nats per word)");
     for (int k = 0; k < n; k++) {
-        Seq2SeqRun *r = &xs[k].run;
+        Seq2SeqRun *r = &xs[k].s.run;
         double *ep = xmalloc(sizeof(double) * (size_t)r->epochs_done);
         for (int e = 0; e < r->epochs_done; e++) ep[e] = e + 1;
         snprintf(label, sizeof label, "%s: train (teacher forcing %.2g)", order_name(xs[k].reverse),
@@ -196,7 +144,7 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     if (copy) {   // the bottleneck experiment's numbers, for chapter 07's comparison of chapters 04-07
         char path[4200];
         path_join(path, sizeof path, c->out, "copy_by_length.csv");
-        if (!seq2seq_write_by_length(path, LSTM_SEQ2SEQ_NAME, &copy->test, err, sizeof err)) die("%s", err);
+        if (!seq2seq_write_by_length(path, LSTM_SEQ2SEQ_NAME, &copy->s.test, err, sizeof err)) die("%s", err);
     }
 
     int bleu = strcmp(d->name, "multi30k") == 0;
@@ -207,7 +155,7 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     const Experiment *all[3] = {&xs[0], n > 1 ? &xs[1] : NULL, copy};
     for (int k = 0; k < 3; k++) {
         if (!all[k]) continue;
-        const Seq2SeqEval *ev = &all[k]->test;
+        const Seq2SeqEval *ev = &all[k]->s.test;
         for (int metric = 0; metric < 2; metric++) {   // 0: exact match, 1: BLEU
             if (!bleu && metric == 1 && k < 2) continue;   // dates: exact match says it all
             if (bleu && metric == 0) continue;             // Multi30k: nothing is ever exact
@@ -221,7 +169,7 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
             }
             if (k < 2) snprintf(label, sizeof label, "%s, %s%s", d->name, order_name(all[k]->reverse),
                                 bleu ? ": BLEU" : ": exact match");
-            else snprintf(label, sizeof label, "%s (H = %d), %s: %s", all[k]->data_name, all[k]->m->cfg.hidden,
+            else snprintf(label, sizeof label, "%s (H = %d), %s: %s", all[k]->data_name, all[k]->s.m->cfg.hidden,
                           order_name(all[k]->reverse), metric ? "BLEU" : "exact match");
             int s = plot_add_series(&p, label, x, y, m);
             plot_set_style(&p, s, metric && !bleu ? PLOT_DASHED : PLOT_LINESPOINTS,
@@ -269,16 +217,7 @@ static void cell_data(Narrator *nr, const Seq2SeqData *d) {
 static void cell_model(Narrator *nr, const Seq2SeqModel *m) {
     narrate_cell(nr, "The model: two LSTMs and a bridge of fixed size");
     narrate_text(nr, "Parameter names are PyTorch's (bentrevett notebook 1), so checkpoints load there:");
-    Table t;
-    table_init(&t, 3, "parameter", "shape", "count");
-    for (int i = 0; i < m->P.n; i++) {
-        const Tensor *p = m->P.list[i];
-        table_str(&t, p->name);
-        if (p->ndim == 2) table_fmt(&t, "(%d, %d)", p->shape[0], p->shape[1]);
-        else table_fmt(&t, "(%d)", p->shape[0]);
-        table_int(&t, p->size);
-    }
-    narrate_table(nr, &t);
+    seq2seq_param_table(nr, m);
     narrate_result(nr, "%zu trainable parameters; the context between encoder and decoder: 2 x %d layers x %d "
                    "numbers, whatever the sentence length", params_count(&m->P), m->cfg.layers, m->cfg.hidden);
 }
@@ -304,60 +243,30 @@ static void cell_shift(Narrator *nr, const Seq2SeqData *d) {
                      "decoder's own argmax from step t-1, which is all it has at test time. Training mixes both.");
 }
 
-static void cell_examples(Narrator *nr, const Experiment *x, const Seq2SeqData *d) {
-    const Seq2SeqEval *ev = &x->test;
-    const Corpus *c = &d->text[SPLIT_TEST];
-    Table t;
-    table_init(&t, 4, "source", "greedy translation", "reference", "exact");
-    for (int k = 0; k < 8 && k < ev->n; k++) {
-        int i = (int)((long)k * ev->n / 8);
-        char src[512], out[512], ref[512];
-        table_str(&t, seq2seq_join(c, CORPUS_SRC, i, src, sizeof src));
-        table_str(&t, vocab_decode(&d->tgt_vocab, ev->hyp + (size_t)i * ev->max_len, ev->hyp_len[i], out, sizeof out));
-        table_str(&t, seq2seq_join(c, CORPUS_TGT, i, ref, sizeof ref));
-        table_str(&t, ev->correct[i] ? "yes" : "no");
-    }
-    narrate_table(nr, &t);
-}
-
 static void cell_test(Narrator *nr, Experiment *xs, int n, const Seq2SeqData *d) {
     narrate_cell(nr, "The test set: loss, perplexity, greedy translations, BLEU");
     narrate_text(nr, "Loss with the decoder fed its own predictions is what bentrevett's evaluate_fn reports;\n"
                      "fed the reference words (teacher forced) it is lower. Translations are greedy: the\n"
                      "argmax at every step, fed back, until <eos>.");
     for (int k = 0; k < n; k++) {
-        const Seq2SeqEval *ev = &xs[k].test;
+        const Seq2SeqEval *ev = &xs[k].s.test;
         char line[200];
         narrate_result(nr, "%s (best epoch %d): test loss %.3f (PPL %.2f), teacher forced %.3f (PPL %.2f), "
-                       "exact match %.1f%%, BLEU %.2f", order_name(xs[k].reverse), xs[k].run.best_epoch, ev->loss,
+                       "exact match %.1f%%, BLEU %.2f", order_name(xs[k].reverse), xs[k].s.run.best_epoch, ev->loss,
                        perplexity(ev->loss), ev->loss_tf, perplexity(ev->loss_tf), 100.0 * ev->accuracy,
                        100.0 * ev->bleu.bleu);
         narrate_text(nr, "    %s", bleu_format(&ev->bleu, line, sizeof line));
     }
     narrate_text(nr, "Eight test sentences, translated by the %s model:", order_name(xs[0].reverse));
-    cell_examples(nr, &xs[0], d);
-}
-
-static void table_percent(Table *t, double v, const char *fmt) {
-    if (isnan(v)) table_fmt(t, "-");
-    else table_fmt(t, fmt, 100.0 * v);
+    seq2seq_examples_table(nr, &xs[0].s.test, d, 8);
 }
 
 // One row per source-length bucket of xs[0]'s test set (the n experiments share the buckets).
 static void length_table(Narrator *nr, const Experiment *xs, int n) {
-    Table t;
-    if (n == 2) table_init(&t, 6, "source words", "sentences", "exact, reversed", "exact, in order", "BLEU, reversed",
-                           "BLEU, in order");
-    else table_init(&t, 4, "source length", "sentences", "exact match", "BLEU");
-    const Seq2SeqEval *a = &xs[0].test;
-    for (int b = 0; b < a->n_buckets; b++) {
-        if (a->bucket_lo[b] == a->bucket_hi[b]) table_int(&t, a->bucket_lo[b]);
-        else table_fmt(&t, "%d-%d", a->bucket_lo[b], a->bucket_hi[b]);
-        table_int(&t, a->bucket_n[b]);
-        for (int k = 0; k < n; k++) table_percent(&t, xs[k].test.bucket_accuracy[b], "%.1f%%");
-        for (int k = 0; k < n; k++) table_percent(&t, xs[k].test.bucket_bleu[b], "%.2f");
-    }
-    narrate_table(nr, &t);
+    const Seq2SeqEval *evs[2];
+    const char *labels[2];
+    for (int k = 0; k < n; k++) evs[k] = &xs[k].s.test, labels[k] = n == 1 ? "" : xs[k].reverse ? "reversed" : "in order";
+    seq2seq_length_table(nr, evs, labels, n);
 }
 
 static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, const Options *o, const CliCommon *c,
@@ -365,17 +274,17 @@ static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, c
     narrate_cell(nr, "Longer sources, worse translations: the bottleneck");
     narrate_text(nr, "Everything the decoder knows about the source passes through (h_S, c_S): %d x 2 numbers\n"
                      "per layer, for 3 words or 40. The longer the source, the more must be squeezed into it.",
-                 xs[0].m->cfg.hidden);
+                 xs[0].s.m->cfg.hidden);
     length_table(nr, xs, n);
     if (!copy) return;
     narrate_text(nr, "A date is 3 to 6 words and about 15 bits (one of 36,524 days): it fits. To see the\n"
                      "bottleneck bite, copy strings of 3 to 30 symbols (10 letters, 3.3 bits each: up to 100\n"
                      "bits) through a context of the same H = %d, trained for a few epochs on the %s task\n"
                      "(the source reversed, so the first symbol to write is the last one read).",
-                 xs[0].m->cfg.hidden, o->bottleneck);
+                 xs[0].s.m->cfg.hidden, o->bottleneck);
     Options oc = *o;
     apply_recipe(&oc, c->quick ? LSTM_RECIPE_COPY_QUICK : LSTM_RECIPE_COPY);
-    oc.hidden = c->quick ? oc.hidden : xs[0].m->cfg.hidden;
+    oc.hidden = c->quick ? oc.hidden : xs[0].s.m->cfg.hidden;
     Seq2SeqData cd;
     seq2seq_data_load_or_die(&cd, &(Seq2SeqDataOptions){.spec = o->bottleneck, .reverse = 1,
                                                          .train_pairs = oc.train_pairs, .eval_pairs = oc.eval_pairs});
@@ -383,83 +292,21 @@ static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, c
     char dir[1100];
     snprintf(dir, sizeof dir, "%s", base);
     char *slash = strrchr(dir, '/');
-    snprintf(copy->ckpt, sizeof copy->ckpt, "%.*s%s-bottleneck", slash ? (int)(slash - dir + 1) : 0, dir, cd.name);
+    snprintf(copy->s.ckpt, sizeof copy->s.ckpt, "%.*s%s-bottleneck", slash ? (int)(slash - dir + 1) : 0, dir, cd.name);
     char probe_path[1300];
-    snprintf(probe_path, sizeof probe_path, "%s.safetensors", copy->ckpt);
+    snprintf(probe_path, sizeof probe_path, "%s.safetensors", copy->s.ckpt);
     FILE *probe = fopen(probe_path, "rb");
     int resume = o->resume && probe;
     if (probe) fclose(probe);
     oc.samples = 0;
     run_experiment(copy, &oc, c, &cd, nr, resume, cd.max_tgt + 3);
     narrate_result(nr, "%s, H = %d, %d epochs of %d pairs: test exact match %.1f%%, BLEU %.2f", cd.name,
-                   copy->m->cfg.hidden, copy->run.epochs_done, cd.text[SPLIT_TRAIN].n, 100.0 * copy->test.accuracy,
-                   100.0 * copy->test.bleu.bleu);
+                   copy->s.m->cfg.hidden, copy->s.run.epochs_done, cd.text[SPLIT_TRAIN].n, 100.0 * copy->s.test.accuracy,
+                   100.0 * copy->s.test.bleu.bleu);
     length_table(nr, copy, 1);
     narrate_text(nr, "Short strings come out right, long ones not at all. More training and a bigger H push the\n"
                      "cliff further out, but do not remove it; attention (chapter 07) does.");
     seq2seq_data_free(&cd);
-}
-
-static void cell_translate_demo(Narrator *nr, const Experiment *x, const Seq2SeqData *d, int max_len) {
-    narrate_cell(nr, "From a checkpoint: translating a sentence of our own");
-    const char *sentence = strcmp(d->name, "multi30k") == 0 ? "ein mann fährt fahrrad ."
-                           : strncmp(d->name, "dates", 5) == 0 ? "friday, 13 octobre 2023" : NULL;
-    char first[512];
-    if (!sentence) sentence = seq2seq_join(&d->text[SPLIT_TEST], CORPUS_SRC, 0, first, sizeof first);
-    char best[1300], err[1200];
-    snprintf(best, sizeof best, "%s.best", x->ckpt);
-    Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, best, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, err, sizeof err)) die("%s", err);
-    Seq2SeqTranslation tr;
-    if (!seq2seq_translate_text(&s, sentence, max_len, &tr, err, sizeof err)) die("%s", err);
-    narrate_text(nr, "%s.safetensors holds the weights, the config and both vocabularies; loaded back:", best);
-    narrate_result(nr, "\"%s\"  ->  \"%s\"", sentence, tr.output);
-    narrate_text(nr, "    the encoder read: %s", tr.read_as);
-    if (tr.n_unknown)
-        narrate_text(nr, "    %d word(s) are not in the vocabulary and became <unk>: the model never saw them.",
-                     tr.n_unknown);
-    narrate_text(nr, "Again from the shell:  ./bin/%s --load %s --translate \"%s\"", CHAPTER, best, sentence);
-    seq2seq_loaded_free(&s);
-}
-
-// ---- --load: a saved model -------------------------------------------------------------------
-
-static int run_loaded(const Options *o, const CliCommon *c) {
-    char err[1200];
-    Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, o->load, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, err, sizeof err)) die("--load: %s", err);
-    int max_len = o->max_len > 0 ? o->max_len : 50;
-    if (o->translate) {
-        Seq2SeqTranslation tr;
-        if (!seq2seq_translate_text(&s, o->translate, max_len, &tr, err, sizeof err)) die("%s", err);
-        if (!c->quiet) printf("read as: %s\n", tr.read_as);
-        printf("%s\n", tr.output);
-        seq2seq_loaded_free(&s);
-        return 0;
-    }
-    // No sentence: measure the checkpoint on the test set of its data (or --data's).
-    Narrator nr;
-    narrate_init(&nr, 1, c->quiet, c->pause);
-    Seq2SeqData d;
-    const char *spec = strcmp(o->data, "dates") != 0 ? o->data : s.data;
-    seq2seq_data_load_or_die(&d, &(Seq2SeqDataOptions){.spec = spec, .reverse = s.reverse, .eval_pairs = o->eval_pairs,
-                                                        .src_vocab = &s.src_vocab, .tgt_vocab = &s.tgt_vocab});
-    if (o->max_len <= 0) max_len = strcmp(d.name, "multi30k") == 0 ? 25 : d.max_tgt + 3;
-    Experiment x;
-    memset(&x, 0, sizeof x);
-    x.reverse = s.reverse;
-    x.m = s.m;
-    narrate_cell(&nr, "A saved model on the test set");
-    seq2seq_evaluate(&x.test, x.m, &d, SPLIT_TEST, o->batch, max_len);
-    narrate_result(&nr, "%s: test loss %.3f (PPL %.2f), teacher forced %.3f (PPL %.2f), exact match %.1f%%, BLEU %.2f",
-                   o->load, x.test.loss, perplexity(x.test.loss), x.test.loss_tf, perplexity(x.test.loss_tf),
-                   100.0 * x.test.accuracy, 100.0 * x.test.bleu.bleu);
-    cell_examples(&nr, &x, &d);
-    length_table(&nr, &x, 1);
-    seq2seq_eval_free(&x.test);
-    seq2seq_loaded_free(&s);
-    seq2seq_data_free(&d);
-    return 0;
 }
 
 // ---- the notebook ----------------------------------------------------------------------------
@@ -467,7 +314,7 @@ static int run_loaded(const Options *o, const CliCommon *c) {
 int main(int argc, char **argv) {
     Options o = {.reverse = 1, .compare = 1, .samples = 3, .data = "dates", .bottleneck = "copy"};
     apply_recipe(&o, argv_preset(argc, argv) ? LSTM_RECIPE_BENTREVETT
-                     : argv_has(argc, argv, "--quick") ? LSTM_RECIPE_QUICK : LSTM_RECIPE_CLASSROOM);
+                     : seq2seq_argv_has(argc, argv, "--quick") ? LSTM_RECIPE_QUICK : LSTM_RECIPE_CLASSROOM);
     CliOption options[] = {
         {"data", CLI_STRING, &o.data, "toy task (dates, dates_chars, copy, reverse, sort) or multi30k[:DIR]", 0, 0,
          NULL},
@@ -510,10 +357,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: --translate needs a model: give --load CHECKPOINT (try --help)\n", CHAPTER);
         return EXIT_USAGE;
     }
-    make_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
+    seq2seq_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
     Gnuplot gp;
     gnuplot_init(&gp);
-    if (o.load) return run_loaded(&o, &c);
+    if (o.load)
+        return seq2seq_run_loaded(LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new,
+                                  &(Seq2SeqLoadOptions){.load = o.load, .translate = o.translate, .data = o.data,
+                                                        .eval_pairs = o.eval_pairs, .batch = o.batch,
+                                                        .max_len = o.max_len},
+                                  &c);
 
     Seq2SeqData d;
     seq2seq_data_load_or_die(&d, &(Seq2SeqDataOptions){.spec = o.data, .reverse = o.reverse,
@@ -532,12 +384,13 @@ int main(int argc, char **argv) {
     memset(xs, 0, sizeof xs);
     for (int k = 0; k < n; k++) {
         xs[k].reverse = k == 0 ? o.reverse : !o.reverse;
-        snprintf(xs[k].ckpt, sizeof xs[k].ckpt, "%s%s", base, k == 0 ? "" : o.reverse ? "-inorder" : "-reversed");
+        snprintf(xs[k].s.ckpt, sizeof xs[k].s.ckpt, "%s%s", base, k == 0 ? "" : o.reverse ? "-inorder" : "-reversed");
     }
     {   // the model, shown before training
         Rng rng;
         rng_seed(&rng, c.seed);
-        Seq2SeqConfig mc = model_config(&o, &d);
+        Seq2SeqConfig mc = options_recipe(&o).model;
+        mc.src_vocab = d.src_vocab.size, mc.tgt_vocab = d.tgt_vocab.size;
         Seq2SeqModel *shown = lstm_seq2seq_new(&mc, &rng);
         cell_model(&nr, shown);
         seq2seq_delete(shown);
@@ -548,14 +401,14 @@ int main(int argc, char **argv) {
     narrate_text(&nr, "Adam (lr %g), batches of %d, clip at norm %g, teacher forcing %g, dropout %g, %d epochs.\n"
                       "Each epoch: train loss (teacher forcing as set), validation loss (own predictions fed back;\n"
                       "* marks a new best, saved as %s.best), then %d validation sentences translated.",
-                 o.lr, o.batch, o.clip, o.teacher_forcing, o.dropout, o.epochs, xs[0].ckpt, o.samples);
+                 o.lr, o.batch, o.clip, o.teacher_forcing, o.dropout, o.epochs, xs[0].s.ckpt, o.samples);
     run_experiment(&xs[0], &o, &c, &d, &nr, o.resume, max_len);
-    narrate_result(&nr, "%.1f s per epoch (%d epochs in this process), checkpoint %s", xs[0].run.epochs_this_run
-                   ? xs[0].run.seconds / xs[0].run.epochs_this_run : 0.0, xs[0].run.epochs_this_run, xs[0].ckpt);
+    narrate_result(&nr, "%.1f s per epoch (%d epochs in this process), checkpoint %s", xs[0].s.run.epochs_this_run
+                   ? xs[0].s.run.seconds / xs[0].s.run.epochs_this_run : 0.0, xs[0].s.run.epochs_this_run, xs[0].s.ckpt);
     if (n == 2) {
         narrate_cell(&nr, "The ablation: the same model, the same seed, the other source order");
         char other[1300];
-        snprintf(other, sizeof other, "%s.safetensors", xs[1].ckpt);
+        snprintf(other, sizeof other, "%s.safetensors", xs[1].s.ckpt);
         FILE *probe = fopen(other, "rb");
         int resume_other = o.resume && probe;
         if (probe) fclose(probe);
@@ -564,19 +417,19 @@ int main(int argc, char **argv) {
         table_init(&t, 6, "source", "best val loss", "at epoch", "test exact match", "test BLEU", "test PPL");
         for (int k = 0; k < 2; k++) {
             table_str(&t, order_name(xs[k].reverse));
-            table_fmt(&t, "%.3f", xs[k].run.best_val);
-            table_int(&t, xs[k].run.best_epoch);
-            table_fmt(&t, "%.1f%%", 100.0 * xs[k].test.accuracy);
-            table_fmt(&t, "%.2f", 100.0 * xs[k].test.bleu.bleu);
-            table_fmt(&t, "%.2f", perplexity(xs[k].test.loss));
+            table_fmt(&t, "%.3f", xs[k].s.run.best_val);
+            table_int(&t, xs[k].s.run.best_epoch);
+            table_fmt(&t, "%.1f%%", 100.0 * xs[k].s.test.accuracy);
+            table_fmt(&t, "%.2f", 100.0 * xs[k].s.test.bleu.bleu);
+            table_fmt(&t, "%.2f", perplexity(xs[k].s.test.loss));
         }
         narrate_table(&nr, &t);
-        int mid = (xs[0].run.epochs_done < xs[1].run.epochs_done ? xs[0].run.epochs_done : xs[1].run.epochs_done) / 2;
+        int mid = (xs[0].s.run.epochs_done < xs[1].s.run.epochs_done ? xs[0].s.run.epochs_done : xs[1].s.run.epochs_done) / 2;
         if (mid > 0) {
-            int faster = xs[0].run.val_loss[mid - 1] < xs[1].run.val_loss[mid - 1] ? 0 : 1;
+            int faster = xs[0].s.run.val_loss[mid - 1] < xs[1].s.run.val_loss[mid - 1] ? 0 : 1;
             narrate_result(&nr, "halfway (epoch %d) the validation loss is %.3f (%s) vs %.3f (%s): %s learns faster",
-                           mid, xs[faster].run.val_loss[mid - 1], order_name(xs[faster].reverse),
-                           xs[!faster].run.val_loss[mid - 1], order_name(xs[!faster].reverse),
+                           mid, xs[faster].s.run.val_loss[mid - 1], order_name(xs[faster].reverse),
+                           xs[!faster].s.run.val_loss[mid - 1], order_name(xs[!faster].reverse),
                            xs[faster].reverse ? "reading backwards" : "reading in order");
         }
         seq2seq_data_set_reverse(&d, o.reverse);
@@ -587,7 +440,7 @@ int main(int argc, char **argv) {
     int with_copy = strcmp(d.name, "multi30k") != 0 && strcmp(o.bottleneck, "none") != 0;
     cell_length(&nr, xs, n, with_copy ? &copy : NULL, &o, &c, base);
     write_figures(xs, n, with_copy ? &copy : NULL, &d, &c, &gp, &nr);
-    cell_translate_demo(&nr, &xs[0], &d, max_len);
+    seq2seq_translate_demo(&nr, LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new, xs[0].s.ckpt, &d, max_len, CHAPTER);
 
     static const char *const exercises[] = {
         "Train with --teacher-forcing 1 and with 0. Which learns faster, and which translates better at test time?",
@@ -601,8 +454,8 @@ int main(int argc, char **argv) {
                     "from it, predicts the target one word at a time, trained with teacher forcing and tested "
                     "greedily; the fixed-size context is a bottleneck that longer sentences feel.",
                     exercises);
-    for (int k = 0; k < n; k++) free_experiment(&xs[k]);
-    if (with_copy) free_experiment(&copy);
+    for (int k = 0; k < n; k++) seq2seq_experiment_free(&xs[k].s);
+    if (with_copy) seq2seq_experiment_free(&copy.s);
     seq2seq_data_free(&d);
     return 0;
 }
