@@ -98,6 +98,15 @@ void cli_usage(FILE *out, const CliCommon *c, const CliOption *options, const ch
 // and exit 2. Also sets the program name for die() and applies --threads to OpenMP.
 void cli_parse(CliCommon *c, CliOption *options, int argc, char **argv, const char *description);
 
+// Peeks at argv before it is parsed (--quick and --preset choose the defaults that the
+// options then change): 1 when argv holds flag exactly; the value of --option VALUE or
+// --option=VALUE (the last one wins), or NULL.
+int cli_argv_has(int argc, char **argv, const char *flag);
+const char *cli_argv_value(int argc, char **argv, const char *option);
+// The command that continues this run: argv as given (quoted where needed), plus --resume.
+// Printed when Ctrl-C stops a training run. Introduced in chapter 04.
+void cli_resume_hint(char *buf, size_t n, int argc, char **argv);
+
 // Create the --out folder (mkdir -p, checked writable); on failure one line and exit 1.
 // Call it when the chapter is about to write its first figure.
 void cli_prepare_out(const CliCommon *c);

@@ -1,7 +1,9 @@
 // json.c: see json.h. Introduced in issue 6 (data pipeline).
 #include "json.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,4 +458,28 @@ void json_write_string(StrBuf *b, const char *s, size_t n) {
     }
     sb_append(b, s + run, n - run);
     sb_append(b, "\"", 1);
+}
+
+// ---- floats that read back exactly ---------------------------------------------------------
+
+void json_write_float_exact(StrBuf *b, float v) {
+    if (isnan(v)) {
+        uint32_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        sb_printf(b, "\"nan 0x%08x\"", (unsigned)bits);
+    } else if (isinf(v)) {
+        sb_puts(b, v > 0 ? "\"inf\"" : "\"-inf\"");
+    } else {
+        sb_printf(b, "%.9g", (double)v);
+    }
+}
+
+int json_read_float_exact(const JsonNode *v, float *out) {
+    unsigned bits;
+    if (v->type == JSON_NUMBER) *out = strtof(v->str, NULL);
+    else if (v->type == JSON_STRING && strcmp(v->str, "inf") == 0) *out = INFINITY;
+    else if (v->type == JSON_STRING && strcmp(v->str, "-inf") == 0) *out = -INFINITY;
+    else if (v->type == JSON_STRING && sscanf(v->str, "nan 0x%8x", &bits) == 1) memcpy(out, &bits, sizeof *out);
+    else return 0;
+    return 1;
 }

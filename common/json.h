@@ -75,4 +75,11 @@ void sb_printf(StrBuf *b, const char *fmt, ...) __attribute__((format(printf, 2,
 // as \u00XX; UTF-8 is copied as it is.
 void json_write_string(StrBuf *b, const char *s, size_t n);
 
+// A float that reads back bit for bit: %.9g when finite; JSON has no NaN or infinity, so those
+// are strings ("inf", "-inf", and "nan 0x7fc00000" with the NaN's bits). Training histories
+// use it: a loss that went NaN is part of the lesson. Introduced in chapter 02.
+void json_write_float_exact(StrBuf *b, float v);
+// Its inverse: 0 when v is none of those forms.
+int json_read_float_exact(const JsonNode *v, float *out);
+
 #endif

@@ -8,38 +8,6 @@
 
 #include "util.h"
 
-// ---- the command line ------------------------------------------------------------------------
-
-int seq2seq_argv_has(int argc, char **argv, const char *flag) {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], flag) == 0) return 1;
-    return 0;
-}
-
-const char *seq2seq_argv_value(int argc, char **argv, const char *option) {
-    size_t n = strlen(option);
-    const char *value = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strncmp(argv[i], option, n) == 0 && argv[i][n] == '=') value = argv[i] + n + 1;
-        else if (strcmp(argv[i], option) == 0 && i + 1 < argc) value = argv[i + 1];
-    }
-    return value;
-}
-
-void seq2seq_resume_hint(char *buf, size_t n, int argc, char **argv) {
-    size_t used = 0;
-    int has_resume = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < argc && used < n; i++) {
-        const char *a = argv[i];
-        has_resume |= strcmp(a, "--resume") == 0;
-        int plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+") ==
-                                         strlen(a);
-        used += (size_t)snprintf(buf + used, n - used, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
-    }
-    if (!has_resume && used < n) snprintf(buf + used, n - used, " --resume");
-}
-
 // ---- one experiment --------------------------------------------------------------------------
 
 void seq2seq_experiment_run(Seq2SeqExperiment *x, const Seq2SeqData *d, const Seq2SeqRecipe *r, uint64_t seed,

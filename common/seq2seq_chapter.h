@@ -1,9 +1,7 @@
 // seq2seq_chapter.h: the parts of a Seq2Seq chapter program that are the same in chapters
-// 04-07 whatever the model: reading the command line before it is parsed (--quick and
-// --preset change the defaults), the command that resumes a run, one experiment trained,
-// reloaded at its best epoch and measured, the tables of examples and of quality by source
-// length, the "translate a sentence of your own" cell, and --load (translate or measure a
-// saved model). Introduced in chapter 04; each chapter keeps its lesson, its cells and figures.
+// 04-07 whatever the model: one experiment trained, reloaded at its best epoch and measured,
+// the tables of examples and of quality by source length, the "translate a sentence of your
+// own" cell, and --load (translate or measure a saved model). Introduced in chapter 04; each chapter keeps its lesson, its cells and figures.
 #ifndef UNROLLED_SEQ2SEQ_CHAPTER_H
 #define UNROLLED_SEQ2SEQ_CHAPTER_H
 
@@ -16,13 +14,6 @@
 #include "seq2seq_io.h"
 #include "seq2seq_model.h"
 #include "seq2seq_train.h"
-
-// 1 when argv holds flag exactly ("--quick").
-int seq2seq_argv_has(int argc, char **argv, const char *flag);
-// The value of --option VALUE or --option=VALUE in argv, or NULL (the last one wins).
-const char *seq2seq_argv_value(int argc, char **argv, const char *option);
-// The command that continues this run: argv as given (quoted where needed), plus --resume.
-void seq2seq_resume_hint(char *buf, size_t n, int argc, char **argv);
 
 // ---- one experiment: train (or resume), reload the best epoch, measure the test set ----------
 

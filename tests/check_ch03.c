@@ -7,9 +7,14 @@
 //    the way IEEE rounding predicts (exactly 0 for f < 1/2, stuck at a few subnormals above);
 //  * the double engine agrees with float32 autograd for a 32-unit LSTM and RNN;
 //  * training: the --quick run of the LSTM at length 10 beats a stated MSE (measured 0.0058),
-//    two runs with one seed are identical, and a diverging run stops at the step it diverged.
+//    two runs with one seed are identical, and a diverging run stops at the step it diverged;
+//  * resuming is exact: k updates (a shorter run, or stopped mid-run as by Ctrl-C), save, resume
+//    to N gives the same losses, gradient norms, parameters, Adam moments, data Rng and files,
+//    bit for bit, as N in one go; a resume that forgets Adam's moments or restarts the data
+//    stream is caught by the same checks.
 #include <check.h>
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,9 @@
 #include "../chapters/03_lstm_gates/grad_flow.h"
 #include "../chapters/03_lstm_gates/memory_task.h"
 #include "adding_task.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "test_files.h"
 
 // ---- the primitive-op cell equals the fused cell -------------------------------------------------
 static const struct { int T, B, I, H; } cell_cases[] = {{1, 1, 1, 1}, {6, 3, 4, 8}, {20, 5, 2, 16}};
@@ -206,6 +214,166 @@ START_TEST(test_divergence_is_detected) {
 }
 END_TEST
 
+// ---- resuming is exact -------------------------------------------------------------------------
+
+// The first difference between two safetensors files (a tensor's bytes, a metadata value),
+// written into why; NULL when they hold the same.
+static const char *st_difference(const char *a, const char *b, char *why, size_t n) {
+    StFile fa, fb;
+    char err[600];
+    ck_assert_msg(st_read(&fa, a, err, sizeof err), "%s", err);
+    ck_assert_msg(st_read(&fb, b, err, sizeof err), "%s", err);
+    const char *diff = NULL;
+    if (fa.n != fb.n) diff = why, snprintf(why, n, "%d tensors vs %d", fa.n, fb.n);
+    for (int i = 0; i < fa.n && !diff; i++) {
+        const StTensor *ta = &fa.tensors[i], *tb = st_find(&fb, ta->name);
+        if (!tb || ta->end - ta->begin != tb->end - tb->begin || memcmp(ta->data, tb->data, ta->end - ta->begin) != 0)
+            diff = why, snprintf(why, n, "tensor '%s'", ta->name);
+    }
+    for (const JsonNode *m = fa.metadata ? json_first(&fa.header, fa.metadata) : NULL; m && !diff;
+         m = json_next(&fa.header, m)) {
+        const char *vb = st_meta(&fb, m->key);
+        if (!vb || strcmp(vb, m->str) != 0) diff = why, snprintf(why, n, "metadata '%s'", m->key);
+    }
+    st_free(&fa);
+    st_free(&fb);
+    return diff;
+}
+
+// NAME and NAME.train of two runs are equal: every tensor (the parameters; Adam's m and v),
+// every metadata value (the data Rng, Adam's step, the history), every byte.
+static void assert_same_checkpoints(const char *name_a, const char *name_b) {
+    static const char *const kinds[2] = {".safetensors", ".train.safetensors"};
+    for (int k = 0; k < 2; k++) {
+        char a[4200], b[4200], why[300];
+        snprintf(a, sizeof a, "%s%s", name_a, kinds[k]);
+        snprintf(b, sizeof b, "%s%s", name_b, kinds[k]);
+        const char *diff = st_difference(a, b, why, sizeof why);
+        ck_assert_msg(diff == NULL, "%s and %s differ: %s", a, b, diff);
+        size_t na, nb;
+        char *ba = read_all(a, &na), *bb = read_all(b, &nb);
+        ck_assert_msg(na == nb && memcmp(ba, bb, na) == 0, "%s and %s differ in their bytes", a, b);
+        free(ba), free(bb);
+    }
+}
+
+// Rewrite NAME.train.safetensors as a broken resume would leave it: what = 1 zeroes Adam's
+// first moments, what = 2 resets the data Rng. Returns how many things it changed.
+static int tamper_train_file(const char *name, int what) {
+    char path[4200], err[600], rng_text[80];
+    snprintf(path, sizeof path, "%s.train.safetensors", name);
+    StFile f;
+    ck_assert_msg(st_read(&f, path, err, sizeof err), "%s", err);
+    Rng fresh;
+    rng_seed(&fresh, 12345);
+    snprintf(rng_text, sizeof rng_text, "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64, fresh.s[0],
+             fresh.s[1], fresh.s[2], fresh.s[3]);
+    StWriter w;
+    stw_init(&w);
+    int changed = 0;
+    for (const JsonNode *m = json_first(&f.header, f.metadata); m; m = json_next(&f.header, m)) {
+        int is_rng = what == 2 && strcmp(m->key, "rng") == 0;
+        changed += is_rng;
+        stw_meta(&w, m->key, is_rng ? rng_text : m->str);
+    }
+    float **copies = calloc((size_t)f.n + 1, sizeof(float *));
+    for (int i = 0; i < f.n; i++) {
+        const StTensor *t = &f.tensors[i];
+        ck_assert_int_eq(t->dtype, ST_F32);
+        copies[i] = malloc(t->end - t->begin + 4);
+        st_copy_out(t, copies[i]);
+        if (what == 1 && strncmp(t->name, "adam.m.", 7) == 0) {
+            memset(copies[i], 0, t->end - t->begin);
+            changed++;
+        }
+        stw_tensor(&w, t->name, t->dtype, t->ndim, t->shape, copies[i]);
+    }
+    ck_assert_msg(stw_write(&w, path, err, sizeof err), "%s", err);
+    stw_free(&w);
+    for (int i = 0; i < f.n; i++) free(copies[i]);
+    free(copies);
+    st_free(&f);
+    return changed;
+}
+
+// N = 60 updates of --quick's run at T = 10 in one go, against k updates, save, resume to 60:
+//   0  LSTM, k = 25 by a shorter run (--steps 25), then --steps 60 --resume
+//   1  RNN, stopped after 25 updates (as by Ctrl-C), resumed
+//   2  LSTM, stopped after 25, Adam's first moments zeroed before resuming: must NOT match
+//   3  LSTM, stopped after 25, the data Rng reset before resuming: must NOT match
+static const struct { MemoryKind kind; int first_steps; long stop_after; int tamper; } resume_cases[] = {
+    {MEMORY_LSTM, 25, 0, 0}, {MEMORY_RNN, 60, 25, 0}, {MEMORY_LSTM, 60, 25, 1}, {MEMORY_LSTM, 60, 25, 2}};
+
+static MemoryRun quick_run(MemoryKind kind, const char *ckpt) {
+    MemoryRun run = memory_run_config(kind, 10, 1, 1);
+    run.steps = 60;
+    run.ckpt = ckpt;
+    return run;
+}
+
+START_TEST(test_resume_is_exact) {
+    char dir[64], name_a[4096], name_b[4096];
+    make_tmp_dir(dir);
+    tmp_path(name_a, dir, "straight");
+    tmp_path(name_b, dir, "resumed");
+    MemoryKind kind = resume_cases[_i].kind;
+    MemoryRun a = quick_run(kind, name_a);
+    MemoryNet net_a, net_b;
+    memory_run_train(&a, &net_a);
+    ck_assert_int_eq(a.steps_done, 60);
+
+    MemoryRun b = quick_run(kind, name_b);
+    b.steps = resume_cases[_i].first_steps;
+    b.stop_after = resume_cases[_i].stop_after;
+    memory_run_train(&b, NULL);
+    ck_assert_int_eq(b.steps_done, 25);
+    ck_assert_int_eq(b.interrupted, b.stop_after ? -1 : 0);
+    memory_run_free(&b);
+    if (resume_cases[_i].tamper) ck_assert_int_gt(tamper_train_file(name_b, resume_cases[_i].tamper), 0);
+
+    b = quick_run(kind, name_b);
+    b.resume = 1;
+    memory_run_train(&b, &net_b);
+    ck_assert_int_eq(b.start_step, 25);
+    ck_assert_int_eq(b.interrupted, 0);
+    ck_assert_int_eq(b.steps_done, 60);
+    ck_assert_uint_eq(net_a.P.size, net_b.P.size);
+    int same_params = memcmp(net_a.P.data, net_b.P.data, sizeof(float) * net_a.P.size) == 0;
+    int same_losses = memcmp(a.loss, b.loss, sizeof(float) * 60) == 0;
+    ck_assert_msg(memcmp(a.loss, b.loss, sizeof(float) * 25) == 0, "the saved history changed");
+    if (resume_cases[_i].tamper) {
+        // the checks below see a resume that is not exact
+        char why[300], a_path[4200], b_path[4200];
+        ck_assert_msg(!same_losses, "a broken resume gave the same losses");
+        ck_assert_msg(!same_params, "a broken resume gave the same parameters");
+        snprintf(a_path, sizeof a_path, "%s.train.safetensors", name_a);
+        snprintf(b_path, sizeof b_path, "%s.train.safetensors", name_b);
+        ck_assert_msg(st_difference(a_path, b_path, why, sizeof why) != NULL, "the training state did not change");
+    } else {
+        ck_assert_msg(same_losses, "losses differ");
+        ck_assert_msg(memcmp(a.grad_norm, b.grad_norm, sizeof(float) * 60) == 0, "gradient norms differ");
+        ck_assert_msg(same_params, "parameters differ");
+        ck_assert_msg(memcmp(&a.eval_mse, &b.eval_mse, sizeof a.eval_mse) == 0, "held-out MSE %.17g vs %.17g",
+                      a.eval_mse, b.eval_mse);
+        // Adam's moments and step, the data Rng, the history: every bit, in the files
+        char train[4200], err[600];
+        snprintf(train, sizeof train, "%s.train.safetensors", name_b);
+        StFile f;
+        ck_assert_msg(st_read(&f, train, err, sizeof err), "%s", err);
+        ck_assert_ptr_nonnull(st_find(&f, kind == MEMORY_LSTM ? "adam.v.lstm.weight_hh_l0" : "adam.v.rnn.weight_hh_l0"));
+        ck_assert_str_eq(st_meta(&f, "adam.step"), "60");
+        ck_assert_ptr_nonnull(st_meta(&f, "rng"));
+        st_free(&f);
+        assert_same_checkpoints(name_a, name_b);
+    }
+    memory_net_free(&net_a);
+    memory_net_free(&net_b);
+    memory_run_free(&a);
+    memory_run_free(&b);
+    remove_tmp_dir(dir);
+}
+END_TEST
+
 Suite *make_ch03_suite(void) {
     Suite *s = suite_create("ch03");
     TCase *cell = tcase_create("lstm gates");
@@ -222,6 +390,7 @@ Suite *make_ch03_suite(void) {
     tcase_add_test(train, test_quick_lstm_learns_short_length);
     tcase_add_test(train, test_same_seed_same_run);
     tcase_add_loop_test(train, test_divergence_is_detected, 0, 2);
+    tcase_add_loop_test(train, test_resume_is_exact, 0, 4);
     suite_add_tcase(s, train);
     return s;
 }

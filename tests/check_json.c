@@ -1,6 +1,8 @@
 // check_json.c: the strict JSON reader and the string writer (common/json.h).
 // Introduced in issue 6 (data pipeline).
 #include <check.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +173,38 @@ START_TEST(test_mutations_never_crash) {
 }
 END_TEST
 
+// Floats written by json_write_float_exact come back bit for bit, NaN payloads included.
+START_TEST(test_float_exact_round_trip) {
+    uint32_t nan_bits = 0x7fc12345u, neg_zero = 0x80000000u, subnormal = 0x00000003u;
+    float values[8] = {0.1f, -3.4028235e38f, 1e-30f, INFINITY, -INFINITY, 0, 0, 0};
+    memcpy(&values[5], &nan_bits, 4), memcpy(&values[6], &neg_zero, 4), memcpy(&values[7], &subnormal, 4);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_puts(&sb, "[");
+    for (int i = 0; i < 8; i++) {
+        if (i) sb_puts(&sb, ",");
+        json_write_float_exact(&sb, values[i]);
+    }
+    sb_puts(&sb, ",\"nonsense\",true]");
+    Json doc;
+    char err[256];
+    ck_assert_msg(json_parse(&doc, sb.s, strlen(sb.s), err, sizeof err), "%s: %s", sb.s, err);
+    int i = 0;
+    for (const JsonNode *v = json_first(&doc, json_root(&doc)); v; v = json_next(&doc, v), i++) {
+        float back;
+        if (i < 8) {
+            ck_assert_msg(json_read_float_exact(v, &back), "value %d not read", i);
+            ck_assert_msg(memcmp(&back, &values[i], 4) == 0, "value %d changed: %s", i, sb.s);
+        } else {
+            ck_assert(!json_read_float_exact(v, &back));   // a string or a boolean is no float
+        }
+    }
+    ck_assert_int_eq(i, 10);
+    json_free(&doc);
+    sb_free(&sb);
+}
+END_TEST
+
 Suite *make_json_suite(void) {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("core");
@@ -181,6 +215,7 @@ Suite *make_json_suite(void) {
     tcase_add_test(tc, test_u64);
     tcase_add_test(tc, test_writer_round_trip);
     tcase_add_test(tc, test_mutations_never_crash);
+    tcase_add_test(tc, test_float_exact_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }

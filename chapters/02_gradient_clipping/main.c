@@ -13,8 +13,11 @@
 // each value at +-v (clip_grad_value) bounds it too, but bends the direction.
 //
 // Run:      ./bin/02_gradient_clipping        (--help for the options, --quick for a tiny run)
+//           Ctrl-C saves the run in progress; the same command with --resume goes on from there
 // Writes:   figures/02_gradient_clipping/  cliff.{png,csv,gp}, training_loss.{csv,gp,png},
 //           training_grad_norm.{csv,gp,png}, threshold_sweep.{csv,gp,png}
+//           runs/02_gradient_clipping/adding-RUN{,.train}.safetensors  each training run's
+//           checkpoint (--save NAME: NAME-RUN; with --out DIR: DIR/adding-RUN)
 // Expect:   on the cliff, plain gradient descent meets a gradient of ~1e4 and jumps far off
 //           the map; the clipped path never moves more than lr * c per step. Training a tanh
 //           RNN on the adding problem at lr 0.5: without clipping the loss is Inf within ~20
@@ -27,7 +30,9 @@
 #include "adding_task.h"
 #include "cli.h"
 #include "cliff.h"
+#include "fileio.h"
 #include "heatmap.h"
+#include "interrupt.h"
 #include "narrate.h"
 #include "plot.h"
 #include "progress.h"
@@ -42,7 +47,15 @@ typedef struct Config {
     int T, hidden, batch, steps;
     float lr, clip_norm, clip_value;
     CliFloatList thresholds;
+    // checkpoints: run R is saved as BASE-R (BASE: --save, else runs/CHAPTER/adding)
+    const char *save;
+    int resume;
+    char base[1100];
+    char resume_hint[2048];   // this command line with --resume: printed if Ctrl-C stops training
 } Config;
+
+#define CHAPTER "02_gradient_clipping"
+#define DEFAULT_OUT "figures/" CHAPTER
 
 // The window of (w, b) the loss surface is drawn over.
 enum { GRID_W = 241, GRID_B = 161 };
@@ -134,15 +147,30 @@ static void cell_cliff(Narrator *nr, const CliCommon *common, const Config *cfg,
 // ---- cell 2: training three ways -----------------------------------------------------------
 static void show_progress(void *ctx, int step, float loss) { progress_update(ctx, step + 1, loss); }
 
-static ClipRun run_one(const CliCommon *common, const Config *cfg, ClipMode mode, float threshold, const char *label) {
+// Ctrl-C or SIGTERM stopped training and the run is saved: say where and how to go on, and
+// exit as a shell reports the signal (130, 143).
+static _Noreturn void stop_interrupted(const Config *cfg, const char *ckpt) {
+    char path[1300];
+    snprintf(path, sizeof path, "%s.safetensors", ckpt);
+    interrupt_report(path, cfg->resume_hint);
+    exit(interrupt_exit_status());
+}
+
+// One training run, checkpointed as BASE-name (and continued from there with --resume).
+static ClipRun run_one(const CliCommon *common, const Config *cfg, ClipMode mode, float threshold, const char *label,
+                       const char *name) {
+    char ckpt[1200];
+    snprintf(ckpt, sizeof ckpt, "%s-%s", cfg->base, name);
     ClipRun run = {.T = cfg->T, .hidden = cfg->hidden, .batch = cfg->batch, .steps = cfg->steps, .lr = cfg->lr,
-                   .mode = mode, .threshold = threshold, .seed = common->seed};
+                   .mode = mode, .threshold = threshold, .seed = common->seed, .ckpt = ckpt, .resume = cfg->resume};
     Progress pr;
     progress_start(&pr, label, cfg->steps, common->quiet);
     run.on_step = show_progress;
     run.ctx = &pr;
     clip_run_train(&run);
     progress_end(&pr);
+    run.ckpt = NULL;   // (the name lives in this function)
+    if (run.interrupted || interrupt_requested()) stop_interrupted(cfg, ckpt);
     return run;
 }
 
@@ -152,10 +180,13 @@ static void cell_training(Narrator *nr, const CliCommon *common, const Config *c
     narrate_text(nr, "target is the sum of the two marked values, one in each half. Predicting 1.0 every");
     narrate_text(nr, "time scores MSE %.4f. Plain SGD, lr %g, batch %d, %d steps, the same seed three ways:",
                  ADDING_BASELINE_MSE, cfg->lr, cfg->batch, cfg->steps);
+    narrate_text(nr, "(Each run is saved as %s-RUN.safetensors; Ctrl-C saves it mid-run, --resume goes on.)", cfg->base);
     const ClipMode modes[3] = {CLIP_NONE, CLIP_VALUE, CLIP_NORM};
     const float thresholds[3] = {0.0f, cfg->clip_value, cfg->clip_norm};
+    static const char *const names[3] = {"no-clipping", "clip-value", "clip-norm"};
     ClipRun runs[3];
-    for (int i = 0; i < 3; i++) runs[i] = run_one(common, cfg, modes[i], thresholds[i], clip_mode_name(modes[i]));
+    for (int i = 0; i < 3; i++)
+        runs[i] = run_one(common, cfg, modes[i], thresholds[i], clip_mode_name(modes[i]), names[i]);
 
     Table t;
     table_init(&t, 5, "run", "steps done", "largest ||g||", "held-out MSE", "what happened");
@@ -213,9 +244,10 @@ static void cell_sweep(Narrator *nr, const CliCommon *common, const Config *cfg,
     table_init(&t, 4, "threshold", "held-out MSE", "final batch MSE", "what happened");
     int finished = 0;
     for (int i = 0; i < n; i++) {
-        char label[48];
+        char label[48], name[48];
         snprintf(label, sizeof label, "threshold %g", cfg->thresholds.v[i]);
-        ClipRun r = run_one(common, cfg, CLIP_NORM, cfg->thresholds.v[i], label);
+        snprintf(name, sizeof name, "threshold-%g", cfg->thresholds.v[i]);
+        ClipRun r = run_one(common, cfg, CLIP_NORM, cfg->thresholds.v[i], label, name);
         table_num(&t, cfg->thresholds.v[i]);
         table_num(&t, r.eval_mse);
         table_num(&t, r.loss[r.steps_done - 1]);
@@ -246,6 +278,27 @@ static void cell_sweep(Narrator *nr, const CliCommon *common, const Config *cfg,
     free(x), free(y);
 }
 
+// BASE from --save or --out, its folder created; with --resume the first run's file must exist.
+static void prepare_checkpoints(Config *cfg, const CliCommon *common) {
+    if (cfg->save) snprintf(cfg->base, sizeof cfg->base, "%s", cfg->save);
+    else if (strcmp(common->out, DEFAULT_OUT) == 0) snprintf(cfg->base, sizeof cfg->base, "runs/%s/adding", CHAPTER);
+    else snprintf(cfg->base, sizeof cfg->base, "%s/adding", common->out);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", cfg->base);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        make_dirs_or_die(dir);
+    }
+    char first[1200];
+    snprintf(first, sizeof first, "%s-no-clipping.safetensors", cfg->base);
+    FILE *probe = cfg->resume ? fopen(first, "rb") : NULL;
+    if (cfg->resume && !probe)
+        die("--resume: %s: no such checkpoint (HINT: a run writes it when its first training run ends or is "
+            "interrupted; --save names it)", first);
+    if (probe) fclose(probe);
+}
+
 int main(int argc, char **argv) {
     Config cfg = {
         .start_w = 6.4, .start_b = -4.4, .cliff_lr = 0.01, .cliff_clip = 1.0, .cliff_steps = 200,
@@ -266,23 +319,30 @@ int main(int argc, char **argv) {
         {"clip-norm", CLI_FLOAT, &cfg.clip_norm, "global-norm threshold (cell 2)", .min = 1e-6, .max = 1e6},
         {"clip-value", CLI_FLOAT, &cfg.clip_value, "per-value threshold (cell 2)", .min = 1e-6, .max = 1e6},
         {"thresholds", CLI_FLOAT_LIST, &cfg.thresholds, "norm thresholds to sweep (cell 3)", .min = 1e-6, .max = 1e6},
+        {"save", CLI_STRING, &cfg.save, "checkpoint NAME: run R is saved as NAME-R (default runs/" CHAPTER
+         "/adding, or OUT/adding with --out)", 0, 0, NULL},
+        {"resume", CLI_BOOL, &cfg.resume, "continue the runs saved under --save", 0, 0, NULL},
         {0}};
     CliCommon common;
-    cli_common_init(&common, "02_gradient_clipping", 1);
+    cli_common_init(&common, CHAPTER, 1);
     cli_parse(&common, options, argc, argv, "Chapter 02: gradient clipping by global norm");
     if (common.quick) {   // seconds, for tests
         cfg.steps = cfg.steps < 40 ? cfg.steps : 40;
         cfg.thresholds.n = 2;
         cfg.thresholds.v[0] = 0.1f, cfg.thresholds.v[1] = 100.0f;
     }
+    cli_resume_hint(cfg.resume_hint, sizeof cfg.resume_hint, argc, argv);
+    prepare_checkpoints(&cfg, &common);
 
     Gnuplot gp;
     gnuplot_init(&gp);
     Narrator nr;
     narrate_init(&nr, 3, common.quiet, common.pause);
     cell_cliff(&nr, &common, &cfg, &gp);
+    interrupt_install();   // from here on, Ctrl-C finishes the update, saves and says how to resume
     cell_training(&nr, &common, &cfg, &gp);
     cell_sweep(&nr, &common, &cfg, &gp);
+    interrupt_reset();
     static const char *const exercises[] = {
         "Start the cliff descent at --start-w 7.2 --start-b -4.55 --cliff-lr 0.005: where is the plain path thrown?",
         "Give the unclipped run --lr 0.05: does it still blow up? What does it learn in 600 steps?",

@@ -22,6 +22,7 @@
 //
 // Run:      ./bin/03_lstm_gates              (80 s on 2 idle cores; --quick: 4 s; --help: options)
 //           ./bin/03_lstm_gates --forget-bias 2    (the trained LSTMs' b_f; cell 3 adds a curve)
+//           Ctrl-C saves the runs in progress; the same command with --resume goes on from there
 //
 // Writes:   figures/03_lstm_gates/, each PNG with its CSV and gnuplot script:
 //     grad_norms          log10 ||dL/dc_t|| and ||dL/dh_t|| over 1000 steps, RNN and LSTM
@@ -29,6 +30,8 @@
 //                         heatmaps (units x time) of a trained LSTM reading one example
 //     memory_vs_length    held-out MSE against the sequence length, RNN vs LSTM, baseline 1/6
 //     memory_loss_curves  the training loss of every run
+//           runs/03_lstm_gates/adding-{lstm,rnn}-TN{,.train}.safetensors  each training run's
+//           checkpoint (--save NAME: NAME-...; with --out DIR: DIR/adding-...)
 //
 // Expect (seed 1; any thread count gives the same numbers; README.md has the tables):
 //     cell 1: primitive-op cell vs fused cell: values identical, parameter gradients within 1e-6
@@ -47,15 +50,20 @@
 
 #include "adding_task.h"
 #include "cli.h"
+#include "fileio.h"
 #include "gates.h"
 #include "grad_flow.h"
 #include "heatmap.h"
+#include "interrupt.h"
 #include "memory_task.h"
 #include "narrate.h"
 #include "plot.h"
 #include "util.h"
 
 enum { FLOW_T = 1000, FLOW_H = 32, MAX_BIASES = 4 };
+
+#define CHAPTER "03_lstm_gates"
+#define DEFAULT_OUT "figures/" CHAPTER
 
 // Everything a cell needs: options, output, and the trained LSTM that cell 4 hands to cell 5.
 typedef struct Chapter {
@@ -67,7 +75,25 @@ typedef struct Chapter {
     CliFloatList lengths;   // --lengths
     int heat_length;        // --heat-length: the example shown in cell 4
     MemoryRun heat_run;     // cell 4's LSTM run (kept for cell 5's table)
+    // checkpoints: a run is saved as BASE-lstm-T50 etc. (BASE: --save, else runs/CHAPTER/adding)
+    const char *save;
+    int resume;
+    char base[1100];
+    char heat_ckpt[1200];     // cell 4's run's NAME
+    char resume_hint[2048];   // this command line with --resume: printed if Ctrl-C stops training
 } Chapter;
+
+// A run's checkpoint NAME: BASE-lstm-T50, BASE-rnn-T10, ...
+static void run_ckpt_name(char *buf, size_t n, const Chapter *ch, MemoryKind kind, int T) {
+    snprintf(buf, n, "%s-%s-T%d", ch->base, kind == MEMORY_RNN ? "rnn" : "lstm", T);
+}
+
+// Ctrl-C or SIGTERM stopped training and the runs are saved: say where and how to go on, and
+// exit as a shell reports the signal (130, 143).
+static _Noreturn void stop_interrupted(const Chapter *ch, const char *saved) {
+    interrupt_report(saved, ch->resume_hint);
+    exit(interrupt_exit_status());
+}
 
 static double seconds_since(const struct timespec *start) {
     struct timespec now;
@@ -332,13 +358,22 @@ static void cell_gates_at_work(Chapter *ch) {
                      "batches of 32, lr 1e-2, clip at norm 1. Then read one example through gates_step() and\n"
                      "draw every gate over time: rows are units, columns time steps.",
                  ch->hidden, ch->forget_bias, T, ch->steps);
+    narrate_text(nr, "(Every training run is saved as %s-MODEL-TN.safetensors; Ctrl-C saves, --resume goes on.)",
+                 ch->base);
     MemoryRun *run = &ch->heat_run;
     *run = memory_run_config(MEMORY_LSTM, T, ch->common.quick, ch->common.seed);
     run->steps = ch->steps, run->hidden = ch->hidden, run->forget_bias = ch->forget_bias;
+    run_ckpt_name(ch->heat_ckpt, sizeof ch->heat_ckpt, ch, MEMORY_LSTM, T);
+    run->ckpt = ch->heat_ckpt, run->resume = ch->resume;
     MemoryNet net;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     memory_run_train(run, &net);
+    if (run->interrupted || interrupt_requested()) {
+        char path[1300];
+        snprintf(path, sizeof path, "%s.safetensors", ch->heat_ckpt);
+        stop_interrupted(ch, path);
+    }
     if (run->diverged_step >= 0)
         die("training diverged at update %d: %s (try a smaller --lr)", run->diverged_step, run->diverged_what);
     Table t;
@@ -419,6 +454,7 @@ static void cell_lengths(Chapter *ch) {
                      "sequences; predicting 1 every time scores 1/6. Up to %d runs train at once (--threads).",
                  ch->hidden, ch->steps, ch->common.threads);
     MemoryRun *runs = xcalloc(2 * (size_t)n_len, sizeof(MemoryRun));
+    char (*ckpt)[1200] = xmalloc(sizeof *ckpt * 2 * (size_t)n_len);   // the runs' checkpoint NAMEs
     int n_pending = 0;
     MemoryRun *pending[2 * CLI_LIST_MAX];
     for (int k = 0; k < n_len; k++)
@@ -427,6 +463,8 @@ static void cell_lengths(Chapter *ch) {
             int T = (int)lrintf(ch->lengths.v[k]);
             *r = memory_run_config((MemoryKind)kind, T, ch->common.quick, ch->common.seed);
             r->steps = ch->steps, r->hidden = ch->hidden, r->forget_bias = ch->forget_bias;
+            run_ckpt_name(ckpt[2 * k + kind], sizeof ckpt[0], ch, (MemoryKind)kind, T);
+            r->ckpt = ckpt[2 * k + kind], r->resume = ch->resume;
             if (kind == MEMORY_LSTM && T == ch->heat_run.T && ch->heat_run.loss) {
                 *r = ch->heat_run;   // cell 4 trained it already (same seed and settings): reuse it
                 ch->heat_run.loss = ch->heat_run.grad_norm = NULL;   // the table owns it now
@@ -441,6 +479,13 @@ static void cell_lengths(Chapter *ch) {
     memory_run_all(batch, n_pending, ch->common.threads);
     for (int k = 0; k < n_pending; k++) *pending[k] = batch[k];
     free(batch);
+    int stopped = interrupt_requested() != 0;
+    for (int k = 0; k < n_pending; k++) stopped |= pending[k]->interrupted != 0;
+    if (stopped) {   // every run that had started is saved
+        char saved[1300];
+        snprintf(saved, sizeof saved, "%s-*.safetensors", ch->base);
+        stop_interrupted(ch, saved);
+    }
 
     Table t;
     table_init(&t, 7, "T", "RNN MSE", "LSTM MSE", "baseline", "RNN clipped", "LSTM clipped", "LSTM max norm");
@@ -519,13 +564,36 @@ static void cell_lengths(Chapter *ch) {
                      "'clipped' counts the updates whose gradient norm exceeded 1: the LSTM needs clipping less\n"
                      "often than the RNN, but not never.");
     for (int k = 0; k < 2 * n_len; k++) memory_run_free(&runs[k]);
-    free(runs), free(lens), free(mse[0]), free(mse[1]), free(xs), free(ys);
+    ch->heat_run.ckpt = NULL;
+    free(ckpt), free(runs), free(lens), free(mse[0]), free(mse[1]), free(xs), free(ys);
+}
+
+// BASE from --save or --out, its folder created; with --resume cell 4's run's file must exist.
+static void prepare_checkpoints(Chapter *ch) {
+    if (ch->save) snprintf(ch->base, sizeof ch->base, "%s", ch->save);
+    else if (strcmp(ch->common.out, DEFAULT_OUT) == 0) snprintf(ch->base, sizeof ch->base, "runs/%s/adding", CHAPTER);
+    else snprintf(ch->base, sizeof ch->base, "%s/adding", ch->common.out);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", ch->base);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        make_dirs_or_die(dir);
+    }
+    char first[1200], path[1300];
+    run_ckpt_name(first, sizeof first, ch, MEMORY_LSTM, ch->heat_length);
+    snprintf(path, sizeof path, "%s.safetensors", first);
+    FILE *probe = ch->resume ? fopen(path, "rb") : NULL;
+    if (ch->resume && !probe)
+        die("--resume: %s: no such checkpoint (HINT: a run writes it when its first training run ends or is "
+            "interrupted; --save names it)", path);
+    if (probe) fclose(probe);
 }
 
 int main(int argc, char **argv) {
     Chapter ch;
     memset(&ch, 0, sizeof ch);
-    cli_common_init(&ch.common, "03_lstm_gates", 1);
+    cli_common_init(&ch.common, CHAPTER, 1);
     // the classroom defaults (what --help shows); --quick shrinks them below
     MemoryRun classroom = memory_run_config(MEMORY_LSTM, 50, 0, 1), quick = memory_run_config(MEMORY_LSTM, 10, 1, 1);
     int lengths[MEMORY_MAX_LENGTHS];
@@ -544,6 +612,9 @@ int main(int argc, char **argv) {
         {"lengths", CLI_FLOAT_LIST, &ch.lengths, "sequence lengths to compare (cell 5)", .min = 2, .max = 5000},
         {"heat-length", CLI_INT, &ch.heat_length, "length of the example in the gate heatmaps (cell 4)", .min = 2,
          .max = 1000},
+        {"save", CLI_STRING, &ch.save, "checkpoint NAME: a run is saved as NAME-lstm-T50 etc. (default runs/" CHAPTER
+         "/adding, or OUT/adding with --out)", 0, 0, NULL},
+        {"resume", CLI_BOOL, &ch.resume, "continue the runs saved under --save", 0, 0, NULL},
         {0}};
     cli_parse(&ch.common, options, argc, argv,
               "Chapter 03: LSTM gates, and why the cell state keeps the gradient alive");
@@ -558,6 +629,8 @@ int main(int argc, char **argv) {
     for (int k = 0; k < ch.lengths.n; k++)
         if (ch.lengths.v[k] != floorf(ch.lengths.v[k]))
             die("--lengths: %g is not a whole number of steps", ch.lengths.v[k]);
+    cli_resume_hint(ch.resume_hint, sizeof ch.resume_hint, argc, argv);
+    prepare_checkpoints(&ch);
     gnuplot_init(&ch.gp);
     if (!ch.common.no_plots) cli_prepare_out(&ch.common);
     narrate_init(&ch.nr, 5, ch.common.quiet, ch.common.pause);
@@ -567,8 +640,10 @@ int main(int argc, char **argv) {
     cell_gates_by_hand(&ch);
     cell_one_unit(&ch);
     cell_long_sequence(&ch);
+    interrupt_install();   // from here on, Ctrl-C finishes the update, saves and says how to resume
     cell_gates_at_work(&ch);
     cell_lengths(&ch);
+    interrupt_reset();
 
     static const char *const exercises[] = {
         "Peephole connections (Gers and Schmidhuber 2000): let the gates read the cell, a_f += w_cf * c_{t-1}\n"

@@ -7,6 +7,14 @@
 // Both are trained the same way: Adam, clip_grad_norm, the same batches (same seed), the same
 // number of updates. Predicting 1.0 every time gives MSE 1/6 (ADDING_BASELINE_MSE); below it
 // the network remembers something across the gap between the two marks.
+//
+// Checkpoints (common/checkpoint.h), with ckpt = NAME: when a run ends (finished or diverged)
+// or is stopped (Ctrl-C, SIGTERM, stop_after), it writes
+//     NAME.safetensors        the model (nn.RNN's or nn.LSTM's names + "fc"), its config as JSON
+//                             and the history: the loss and gradient norm of every update so far
+//     NAME.train.safetensors  Adam's moments and step, and the data Rng (the batches to come)
+// both atomically. With resume, a run whose NAME exists goes on from there: the config must
+// match (steps may grow), and the result equals a run never stopped, bit for bit.
 #ifndef CH03_MEMORY_TASK_H
 #define CH03_MEMORY_TASK_H
 
@@ -50,13 +58,19 @@ typedef struct MemoryRun {
     float forget_bias;   // LSTM only
     uint64_t seed;       // initialisation and batches: equal seeds, equal runs
     int eval_batch;      // held-out sequences for the final MSE
+    // optional: checkpoints (see above)
+    const char *ckpt;    // NAME, or NULL: nothing saved, Ctrl-C not polled
+    int resume;          // 1: continue from NAME when it exists (start afresh when it does not)
+    long stop_after;     // > 0: stop after this many updates in this process, saving as on Ctrl-C
     // what happened
     float *loss;         // (steps) training MSE per update (filled up to steps_done)
     float *grad_norm;    // (steps) global gradient norm per update, BEFORE clipping
     int steps_done;
     int diverged_step;   // the step whose loss or gradients were NaN/Inf, or -1
     char diverged_what[160];   // which tensor went bad
-    double eval_mse;     // MSE on eval_batch fresh sequences after training (NaN if diverged)
+    double eval_mse;     // MSE on eval_batch fresh sequences after training (NaN if diverged or stopped)
+    int start_step;      // updates done before this process (read from the checkpoint), else 0
+    int interrupted;     // stopped early and saved: SIGINT / SIGTERM's number, or -1 for stop_after
 } MemoryRun;
 
 // The settings of chapter 03's experiment, shared by main.c and the tests:
@@ -72,12 +86,20 @@ int memory_lengths(int quick, int *lengths);
 // Trains a new net (memory_net_init with the run's settings) and fills in the results. If net
 // is not NULL it receives the trained model (free it with memory_net_free); else it is freed.
 // Allocates run->loss and run->grad_norm: free them with memory_run_free.
+// With a ckpt, it polls interrupt_requested() before every update (the caller installs the
+// handler, common/interrupt.h): a signal finishes the update in progress, saves and returns
+// with `interrupted` set. Checkpoint errors are fatal (one line).
 void memory_run_train(MemoryRun *run, MemoryNet *net);
+
+// The run's configuration as saved in its checkpoint (a JSON object; free() it).
+char *memory_run_config_json(const MemoryRun *run);
 void memory_run_free(MemoryRun *run);
 
 // Train n independent runs, up to `threads` at a time (OpenMP; 1 without it), longest first.
 // Every run has its own seed, tape and model and the kernels give the same numbers on any
-// number of threads, so the results do not depend on `threads`.
+// number of threads, so the results do not depend on `threads`. Runs with a ckpt save in turn
+// (one at a time); after a Ctrl-C the runs in flight finish their update and save, and the
+// runs not yet started save their state at update 0 (or as resumed) without training.
 void memory_run_all(MemoryRun *runs, int n, int threads);
 
 // The mean of loss[from, to) (to clipped to steps_done), e.g. the last 10% of training.

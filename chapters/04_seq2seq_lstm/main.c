@@ -76,7 +76,7 @@ static void apply_recipe(Options *o, LstmRecipeName name) {
 }
 
 static int argv_preset(int argc, char **argv) {
-    const char *v = seq2seq_argv_value(argc, argv, "--preset");
+    const char *v = cli_argv_value(argc, argv, "--preset");
     return v && strcmp(v, "bentrevett") == 0;
 }
 
@@ -314,7 +314,7 @@ static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, c
 int main(int argc, char **argv) {
     Options o = {.reverse = 1, .compare = 1, .samples = 3, .data = "dates", .bottleneck = "copy"};
     apply_recipe(&o, argv_preset(argc, argv) ? LSTM_RECIPE_BENTREVETT
-                     : seq2seq_argv_has(argc, argv, "--quick") ? LSTM_RECIPE_QUICK : LSTM_RECIPE_CLASSROOM);
+                     : cli_argv_has(argc, argv, "--quick") ? LSTM_RECIPE_QUICK : LSTM_RECIPE_CLASSROOM);
     CliOption options[] = {
         {"data", CLI_STRING, &o.data, "toy task (dates, dates_chars, copy, reverse, sort) or multi30k[:DIR]", 0, 0,
          NULL},
@@ -357,7 +357,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: --translate needs a model: give --load CHECKPOINT (try --help)\n", CHAPTER);
         return EXIT_USAGE;
     }
-    seq2seq_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
+    cli_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
     Gnuplot gp;
     gnuplot_init(&gp);
     if (o.load)
