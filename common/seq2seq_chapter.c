@@ -21,7 +21,8 @@ void seq2seq_experiment_run(Seq2SeqExperiment *x, const Seq2SeqData *d, const Se
     rng_seed(&init_rng, seed);   // the same seed, the same initial weights in every experiment
     x->m = x->build(&mc, &init_rng);
     x->config = seq2seq_config_json(x->model, &mc, d->name, d->mode, d->reverse, &tc, r->train_pairs);
-    x->run = (Seq2SeqRun){.tc = tc, .config_json = x->config, .ckpt = x->ckpt, .resume = how->resume, .nr = how->nr,
+    const char *ckpt = x->ckpt[0] ? x->ckpt : NULL;
+    x->run = (Seq2SeqRun){.tc = tc, .config_json = x->config, .ckpt = ckpt, .resume = how->resume && ckpt, .nr = how->nr,
                           .quiet = how->quiet, .n_samples = how->n_samples, .max_len = how->max_len,
                           .resume_hint = how->resume_hint};
     if (!seq2seq_train(&x->run, x->m, d)) {
@@ -29,15 +30,17 @@ void seq2seq_experiment_run(Seq2SeqExperiment *x, const Seq2SeqData *d, const Se
         if (x->run.interrupted) exit(x->run.interrupted > 0 ? 128 + x->run.interrupted : 1);
         die("%s: training stopped at update %ld: %s", x->label, x->run.diverged_step, x->run.diverged_what);
     }
-    // Test with the weights of the best validation epoch (bentrevett's tut1-model.pt).
-    char best[1300], err[1400];
-    snprintf(best, sizeof best, "%s.best", x->ckpt);
-    Seq2SeqLoaded s;
-    if (!seq2seq_load(&s, best, x->model, x->build, err, sizeof err)) die("%s", err);
-    seq2seq_delete(x->m);
-    x->m = s.m;   // the loaded model now belongs to x
-    vocab_free(&s.src_vocab);
-    vocab_free(&s.tgt_vocab);
+    if (x->train_only) return;
+    if (ckpt) {   // test with the weights of the best validation epoch (bentrevett's tut1-model.pt)
+        char best[1300], err[1400];
+        snprintf(best, sizeof best, "%s.best", x->ckpt);
+        Seq2SeqLoaded s;
+        if (!seq2seq_load(&s, best, x->model, x->build, err, sizeof err)) die("%s", err);
+        seq2seq_delete(x->m);
+        x->m = s.m;   // the loaded model now belongs to x
+        vocab_free(&s.src_vocab);
+        vocab_free(&s.tgt_vocab);
+    }
     seq2seq_evaluate(&x->test, x->m, d, SPLIT_TEST, tc.batch, how->max_len);
 }
 

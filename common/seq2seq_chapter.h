@@ -22,7 +22,9 @@ typedef struct Seq2SeqExperiment {
     const char *model;        // the model's name in checkpoints
     Seq2SeqBuilder build;
     char label[96];           // how tables and figures name it
-    char ckpt[1200];          // checkpoint NAME (NAME.safetensors, NAME.train..., NAME.best...)
+    char ckpt[1200];          // checkpoint NAME (NAME.safetensors, NAME.train..., NAME.best...),
+                              // or "": no checkpoints, the final weights are tested
+    int train_only;           // 1: no test evaluation (a short run whose losses are all it is for)
     // filled in
     char *config;             // the config JSON saved with it
     Seq2SeqModel *m;          // after the run: the best validation epoch's weights
@@ -32,7 +34,8 @@ typedef struct Seq2SeqExperiment {
 
 // Build x->model from r->model (vocabulary sizes from d) with weights from seed, train it on d
 // with r->train (how: `how` — narrator, quiet, samples, max_len, resume, resume_hint; its
-// other fields are ignored), then load x->ckpt.best and evaluate it on d's test split.
+// other fields are ignored), then load x->ckpt.best and evaluate it on d's test split (unless
+// x->train_only).
 // A diverged run is fatal with the step and the reason; an interrupted one (Ctrl-C, saved)
 // exits 128 + signal, as a shell reports it.
 void seq2seq_experiment_run(Seq2SeqExperiment *x, const Seq2SeqData *d, const Seq2SeqRecipe *r, uint64_t seed,

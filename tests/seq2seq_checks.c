@@ -2,6 +2,7 @@
 #include "seq2seq_checks.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,21 @@
 #include "test_util.h"
 
 // ---- one training step equals PyTorch's ------------------------------------------------------
+
+// got against want within 1e-5 relative + 1e-6 absolute; with UNROLLED_MAXDIFF=1 in the
+// environment, also print the largest differences (llm.c's maxdiff), to see the margin.
+static void close_named(const float *got, const float *want, int n, const char *what, const char *file, int line) {
+    if (getenv("UNROLLED_MAXDIFF")) {
+        double max_abs = 0.0, max_rel = 0.0;
+        for (int i = 0; i < n; i++) {
+            double d = fabs((double)got[i] - want[i]);
+            max_abs = fmax(max_abs, d);
+            max_rel = fmax(max_rel, d / fmax(1e-30, fabs((double)want[i])));
+        }
+        printf("maxdiff %-48s abs %.3g rel %.3g (%d values)\n", what, max_abs, max_rel, n);
+    }
+    ck_floats_close_at(got, want, n, 1e-5, 1e-6, what, file, line);
+}
 
 void s2s_check_one_step_at(const char *fixture, const char *prefix, Seq2SeqModel *m, const char *file, int line) {
     char name[300];
@@ -33,20 +49,25 @@ void s2s_check_one_step_at(const char *fixture, const char *prefix, Seq2SeqModel
     snprintf(name, sizeof name, "%s.src_len", prefix);
     const int *src_len = fixture_ints(fx, name, 1, (int[]){B});
 
-    // Every one of our parameters is in the fixture under its PyTorch name, and nothing else is.
+    // Every one of our parameters is in the fixture under its PyTorch name, in PyTorch's
+    // named_parameters() order, and nothing else is.
     char enc[64], dec[64];
     snprintf(enc, sizeof enc, "%s.encoder.", prefix);
     snprintf(dec, sizeof dec, "%s.decoder.", prefix);
     int in_fixture = 0;
-    for (int i = 0; i < fx->count; i++)
-        in_fixture += strncmp(fx->tensors[i].name, enc, strlen(enc)) == 0 ||
-                      strncmp(fx->tensors[i].name, dec, strlen(dec)) == 0;
+    for (int i = 0; i < fx->count; i++) {
+        const char *n = fx->tensors[i].name;
+        if (strncmp(n, enc, strlen(enc)) != 0 && strncmp(n, dec, strlen(dec)) != 0) continue;
+        ck_assert_msg(in_fixture < m->P.n, "%s:%d: %s has more '%s' parameters than the model's %d", file, line,
+                      fixture, prefix, m->P.n);
+        snprintf(name, sizeof name, "%s.%s", prefix, m->P.list[in_fixture]->name);
+        ck_assert_msg(strcmp(n, name) == 0, "%s:%d: parameter %d is %s in %s but %s in the model", file, line,
+                      in_fixture, n, fixture, name);
+        fixture_copy_into(fx, name, m->P.list[in_fixture]);
+        in_fixture++;
+    }
     ck_assert_msg(in_fixture == m->P.n, "%s:%d: %s has %d '%s' parameters, the model %d", file, line, fixture,
                   in_fixture, prefix, m->P.n);
-    for (int i = 0; i < m->P.n; i++) {
-        snprintf(name, sizeof name, "%s.%s", prefix, m->P.list[i]->name);
-        fixture_copy_into(fx, name, m->P.list[i]);
-    }
 
     Tape tp;
     tape_init(&tp, seq2seq_tape_bytes(m, B, S, T), NULL);
@@ -54,24 +75,22 @@ void s2s_check_one_step_at(const char *fixture, const char *prefix, Seq2SeqModel
     Tensor *loss = seq2seq_loss(&tp, m, src, src_len, S, tgt, T, B, 1.0f, NULL);   // teacher forcing 1
     tape_backward(&tp, loss);
     snprintf(name, sizeof name, "%s.loss", prefix);
-    ck_floats_close_at(loss->data, fixture_floats(fx, name, 1, (int[]){1}), 1, 1e-5, 1e-6, name, file, line);
+    close_named(loss->data, fixture_floats(fx, name, 1, (int[]){1}), 1, name, file, line);
     for (int i = 0; i < m->P.n; i++) {
         Tensor *p = m->P.list[i];
         snprintf(name, sizeof name, "grad.%s.%s", prefix, p->name);
-        ck_floats_close_at(p->grad, fixture_floats(fx, name, p->ndim, p->shape), p->size, 1e-5, 1e-6, name, file,
-                           line);
+        close_named(p->grad, fixture_floats(fx, name, p->ndim, p->shape), p->size, name, file, line);
     }
     // bentrevett's step: clip_grad_norm_(1), then Adam
     float norm = (float)clip_grad_norm(&m->P, 1.0f);
     snprintf(name, sizeof name, "%s.grad_norm", prefix);
-    ck_floats_close_at(&norm, fixture_floats(fx, name, 1, (int[]){1}), 1, 1e-5, 1e-6, name, file, line);
+    close_named(&norm, fixture_floats(fx, name, 1, (int[]){1}), 1, name, file, line);
     Adam adam = adam_create(&m->P, 1e-3f);
     adam_step(&adam);
     for (int i = 0; i < m->P.n; i++) {
         Tensor *p = m->P.list[i];
         snprintf(name, sizeof name, "step.%s.%s", prefix, p->name);
-        ck_floats_close_at(p->data, fixture_floats(fx, name, p->ndim, p->shape), p->size, 1e-5, 1e-6, name, file,
-                           line);
+        close_named(p->data, fixture_floats(fx, name, p->ndim, p->shape), p->size, name, file, line);
     }
     adam_free(&adam);
     tape_free(&tp);
