@@ -51,7 +51,7 @@ static void build_set(OptionSet *set, CliCommon *c, const CliOption *options) {
         {"seed", (CliType)KIND_SEED, &c->seed, "random seed: the same seed gives the same numbers",
          0, 0, NULL},
         {"threads", CLI_INT, &c->threads,
-         "threads for the OpenMP loops; the default is this machine's core count", 1, 4096, NULL},
+         "threads for the OpenMP loops (most chapters default to every core)", 1, 4096, NULL},
         {"out", (CliType)KIND_PATH, c->out, "folder for figures and CSV files", 0, 0, NULL},
         {"quick", (CliType)KIND_FLAG, &c->quick, "a small, fast run (tests, CI)", 0, 0, NULL},
         {"no-plots", (CliType)KIND_FLAG, &c->no_plots, "print the numbers, write no figures", 0, 0, NULL},

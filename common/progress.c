@@ -35,6 +35,8 @@ void progress_start(Progress *p, const char *label, long total, int quiet) {
     progress_start_on(p, stdout, isatty(fileno(stdout)), label, total, quiet);
 }
 
+void progress_skip(Progress *p, long done) { p->step = p->step0 = done; }
+
 static void format_duration(char *buf, size_t n, double seconds) {
     long s = (long)(seconds + 0.5);
     if (s >= 3600) snprintf(buf, n, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
@@ -43,7 +45,7 @@ static void format_duration(char *buf, size_t n, double seconds) {
 
 static void draw_bar(Progress *p, int final) {
     double elapsed = now_seconds() - p->t_start;
-    double rate = elapsed > 0 ? p->step / elapsed : 0;
+    double rate = elapsed > 0 ? (p->step - p->step0) / elapsed : 0;
     char bar[21], loss[32], timing[32], line[256];
     int filled = (int)(20 * p->step / p->total);
     for (int i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';

@@ -23,6 +23,7 @@ typedef struct Progress {
     char label[64];
     long total;          // steps expected
     long step;           // steps done (the last update)
+    long step0;          // steps done before this process started (a resumed run)
     double loss;         // the last loss reported
     int tenths_shown;    // plain mode: how many 10% marks are printed
     double t_start, t_last_draw;  // seconds (CLOCK_MONOTONIC)
@@ -33,6 +34,9 @@ typedef struct Progress {
 void progress_start(Progress *p, const char *label, long total, int quiet);
 // The same on any stream, saying whether it is a terminal (the tests use this).
 void progress_start_on(Progress *p, FILE *out, int tty, const char *label, long total, int quiet);
+// The first `done` steps were done before (a resumed run): rate and ETA count only the steps
+// done since.
+void progress_skip(Progress *p, long done);
 // `step` steps are done (1 .. total); `loss` is shown as is (NaN prints as nan).
 void progress_update(Progress *p, long step, double loss);
 // Finish the line (terminal) or note an early stop ("stopped at 450/1000").

@@ -341,6 +341,7 @@ int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d) {
         char label[64];
         snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, tc->epochs);
         progress_start(&pr, label, it.n_batches, run->quiet || !run->nr);
+        progress_skip(&pr, done);   // a resumed epoch: its ETA counts only this process's batches
         tp.training = 1;
         while (batch_iter_next(&it, &b)) {
             tape_reset(&tp);
