@@ -224,6 +224,7 @@ void plot_free(Plot *p) {
 void plot_set_log_x(Plot *p, int on) { p->log_x = on; }
 void plot_set_log_y(Plot *p, int on) { p->log_y = on; }
 void plot_set_xrange(Plot *p, double lo, double hi) { p->xmin = lo; p->xmax = hi; }
+void plot_set_xtic_step(Plot *p, double step) { p->xtic_step = step > 0 ? step : 0; }
 void plot_set_yrange(Plot *p, double lo, double hi) { p->ymin = lo; p->ymax = hi; }
 
 static PlotSeries *new_series(Plot *p, const char *label, int n) {
@@ -401,6 +402,7 @@ static int write_plot_script(const Plot *p, const char *path, char *err, size_t 
         write_range(fp, "x", p->xmin, p->xmax);
         write_range(fp, "y", p->ymin, p->ymax);
     }
+    if (p->xtic_step > 0) fprintf(fp, "set xtics %.17g\n", p->xtic_step);
 
     fputs("\n# A row belongs to series k and can be drawn on these axes when:\n", fp);
     fprintf(fp, "keep(k) = column(1) == k%s%s\n", p->log_x ? " && column(2) > 0" : "",

@@ -77,6 +77,7 @@ typedef struct Plot {
     char title[256], xlabel[128], ylabel[128];
     int log_x, log_y;
     double xmin, xmax, ymin, ymax;  // axis ranges; NAN (the default) lets gnuplot choose
+    double xtic_step;   // > 0: a tic every xtic_step units (1 for epochs); 0 lets gnuplot choose
     char key[48];       // legend: "below" (default, never covers data) or any gnuplot
                         // `set key` position, e.g. "top right", "bottom left"
     int enhanced;       // 1: labels use gnuplot markup (h_t, 10^{-3}); default 0: literal
@@ -91,6 +92,8 @@ void plot_set_log_x(Plot *p, int on);
 void plot_set_log_y(Plot *p, int on);
 void plot_set_xrange(Plot *p, double lo, double hi);   // NAN for an automatic end
 void plot_set_yrange(Plot *p, double lo, double hi);
+// Tics on the x axis every `step` units (whole epochs, lengths); 0: gnuplot's choice.
+void plot_set_xtic_step(Plot *p, double step);
 // Add a series (the data is copied). x == NULL means x = 0, 1, ..., n-1. Returns its index.
 int plot_add_series(Plot *p, const char *label, const double *x, const double *y, int n);
 int plot_add_series_f(Plot *p, const char *label, const float *x, const float *y, int n);

@@ -22,7 +22,15 @@ void seq2seq_experiment_run(Seq2SeqExperiment *x, const Seq2SeqData *d, const Se
     x->m = x->build(&mc, &init_rng);
     x->config = seq2seq_config_json(x->model, &mc, d->name, d->mode, d->reverse, &tc, r->train_pairs);
     const char *ckpt = x->ckpt[0] ? x->ckpt : NULL;
-    x->run = (Seq2SeqRun){.tc = tc, .config_json = x->config, .ckpt = ckpt, .resume = how->resume && ckpt, .nr = how->nr,
+    int resume = how->resume && ckpt;
+    if (resume && x->resume_if_saved) {   // a comparison run that may not have started yet
+        char probe_path[1300];
+        snprintf(probe_path, sizeof probe_path, "%s.safetensors", ckpt);
+        FILE *probe = fopen(probe_path, "rb");
+        resume = probe != NULL;
+        if (probe) fclose(probe);
+    }
+    x->run = (Seq2SeqRun){.tc = tc, .config_json = x->config, .ckpt = ckpt, .resume = resume, .nr = how->nr,
                           .quiet = how->quiet, .n_samples = how->n_samples, .max_len = how->max_len,
                           .resume_hint = how->resume_hint};
     if (!seq2seq_train(&x->run, x->m, d)) {

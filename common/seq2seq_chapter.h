@@ -25,6 +25,8 @@ typedef struct Seq2SeqExperiment {
     char ckpt[1200];          // checkpoint NAME (NAME.safetensors, NAME.train..., NAME.best...),
                               // or "": no checkpoints, the final weights are tested
     int train_only;           // 1: no test evaluation (a short run whose losses are all it is for)
+    int resume_if_saved;      // 1: --resume continues it only if its checkpoint exists, else it
+                              // starts afresh (a comparison run the interrupted one had not reached)
     // filled in
     char *config;             // the config JSON saved with it
     Seq2SeqModel *m;          // after the run: the best validation epoch's weights
@@ -34,7 +36,8 @@ typedef struct Seq2SeqExperiment {
 
 // Build x->model from r->model (vocabulary sizes from d) with weights from seed, train it on d
 // with r->train (how: `how` — narrator, quiet, samples, max_len, resume, resume_hint; its
-// other fields are ignored), then load x->ckpt.best and evaluate it on d's test split (unless
+// other fields are ignored; see resume_if_saved),
+// then load x->ckpt.best and evaluate it on d's test split (unless
 // x->train_only).
 // A diverged run is fatal with the step and the reason; an interrupted one (Ctrl-C, saved)
 // exits 128 + signal, as a shell reports it.

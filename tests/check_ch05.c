@@ -12,6 +12,8 @@
 //    the same run twice, a diverging run stops at the update it diverged and names the tensor,
 //    and for the RNN and the LSTM adding_runs.c reproduces chapter 03's memory_task.c bit for bit
 //    (the evidence for promoting one trainer to common/; drop that test when it is promoted).
+// The second half of the chapter (Cho et al.'s encoder-decoder) is tested in check_ch05_cho.c,
+// whose cases join this suite.
 #include <check.h>
 #include <float.h>
 #include <math.h>
@@ -245,6 +247,8 @@ START_TEST(test_same_as_chapter03) {
 }
 END_TEST
 
+void ch05_add_cho_tests(Suite *s);   // check_ch05_cho.c: Cho et al.'s encoder-decoder (cells 5+)
+
 Suite *make_ch05_suite(void) {
     Suite *s = suite_create("ch05");
     TCase *cell = tcase_create("gru gates");
@@ -263,5 +267,6 @@ Suite *make_ch05_suite(void) {
     tcase_add_test(train, test_divergence_is_detected);
     tcase_add_loop_test(train, test_same_as_chapter03, 0, 2);
     suite_add_tcase(s, train);
+    ch05_add_cho_tests(s);
     return s;
 }

@@ -293,13 +293,9 @@ static void cell_length(Narrator *nr, Experiment *xs, int n, Experiment *copy, c
     snprintf(dir, sizeof dir, "%s", base);
     char *slash = strrchr(dir, '/');
     snprintf(copy->s.ckpt, sizeof copy->s.ckpt, "%.*s%s-bottleneck", slash ? (int)(slash - dir + 1) : 0, dir, cd.name);
-    char probe_path[1300];
-    snprintf(probe_path, sizeof probe_path, "%s.safetensors", copy->s.ckpt);
-    FILE *probe = fopen(probe_path, "rb");
-    int resume = o->resume && probe;
-    if (probe) fclose(probe);
     oc.samples = 0;
-    run_experiment(copy, &oc, c, &cd, nr, resume, cd.max_tgt + 3);
+    copy->s.resume_if_saved = 1;
+    run_experiment(copy, &oc, c, &cd, nr, o->resume, cd.max_tgt + 3);
     narrate_result(nr, "%s, H = %d, %d epochs of %d pairs: test exact match %.1f%%, BLEU %.2f", cd.name,
                    copy->s.m->cfg.hidden, copy->s.run.epochs_done, cd.text[SPLIT_TRAIN].n, 100.0 * copy->s.test.accuracy,
                    100.0 * copy->s.test.bleu.bleu);
@@ -407,12 +403,8 @@ int main(int argc, char **argv) {
                    ? xs[0].s.run.seconds / xs[0].s.run.epochs_this_run : 0.0, xs[0].s.run.epochs_this_run, xs[0].s.ckpt);
     if (n == 2) {
         narrate_cell(&nr, "The ablation: the same model, the same seed, the other source order");
-        char other[1300];
-        snprintf(other, sizeof other, "%s.safetensors", xs[1].s.ckpt);
-        FILE *probe = fopen(other, "rb");
-        int resume_other = o.resume && probe;
-        if (probe) fclose(probe);
-        run_experiment(&xs[1], &o, &c, &d, &nr, resume_other, max_len);
+        xs[1].s.resume_if_saved = 1;
+        run_experiment(&xs[1], &o, &c, &d, &nr, o.resume, max_len);
         Table t;
         table_init(&t, 6, "source", "best val loss", "at epoch", "test exact match", "test BLEU", "test PPL");
         for (int k = 0; k < 2; k++) {

@@ -43,14 +43,6 @@ static Seq2SeqTrainConfig train_config(const Ch06Options *o, unsigned long long 
                                 .batch = o->batch, .bucket = o->bucket, .epochs = o->epochs, .seed = seed};
 }
 
-static int file_exists(const char *name, const char *suffix) {
-    char path[1400];
-    snprintf(path, sizeof path, "%.1200s%.64s", name, suffix);
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
-
 // Train (or resume) one model on d, then (test = 1) measure its best checkpoint on the test set.
 // The same seed for every model: the same batches and teacher-forcing draws.
 static void run_experiment(Chapter06 *ch, Experiment *x, const Ch06Options *o, Seq2SeqData *d, int resume,
@@ -450,7 +442,8 @@ static void cell_bottleneck(Chapter06 *ch, Experiment *copy, const char *base) {
     char *slash = strrchr(dir, '/');
     snprintf(copy->s.ckpt, sizeof copy->s.ckpt, "%.*s%s-bottleneck", slash ? (int)(slash - dir + 1) : 0, dir, cd.name);
     copy->label = "bidirectional", copy->variant = "", copy->reverse = 1;
-    run_experiment(ch, copy, &oc, &cd, o->resume && file_exists(copy->s.ckpt, ".safetensors"), cd.max_tgt + 3, 0, 1);
+    copy->s.resume_if_saved = 1;
+    run_experiment(ch, copy, &oc, &cd, o->resume, cd.max_tgt + 3, 0, 1);
     narrate_result(nr, "%s, H = %d, %d epochs of %d pairs: test exact match %.1f%%, BLEU %.2f", cd.name,
                    copy->s.m->cfg.hidden, copy->s.run.epochs_done, cd.text[SPLIT_TRAIN].n, 100.0 * copy->s.test.accuracy,
                    100.0 * copy->s.test.bleu.bleu);
@@ -617,7 +610,8 @@ int ch06_run_notebook(Chapter06 *ch) {
                          n > 2 ? " it is\ntrained in both orders (chapter 04's ablation); the bidirectional one reads both anyway." : "");
         }
         if (k > 0) narrate_text(nr, "  %s:", xs[k].name);
-        int resume = o->resume && (k == 0 || file_exists(xs[k].s.ckpt, ".safetensors"));
+        xs[k].s.resume_if_saved = k > 0;
+        int resume = o->resume;
         run_experiment(ch, &xs[k], o, &d, resume, max_len, k == 0 ? o->samples : 0, 1);
         char line[200];
         narrate_result(nr, "%s: test loss %.3f (PPL %.2f), exact match %.1f%%, BLEU %.2f; %.1f s per epoch", xs[k].name,
