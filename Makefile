@@ -42,10 +42,12 @@ CHAPTERS     := $(patsubst chapters/%/main.c,%,$(sort $(wildcard chapters/*/main
 CHAPTER_BINS := $(CHAPTERS:%=$(BINDIR)/%)
 CHAPTER_FUNC_SRC := $(filter-out %/main.c,$(wildcard chapters/*/*.c))
 CHAPTER_FUNC_OBJ := $(CHAPTER_FUNC_SRC:%.c=$(BUILD)/%.o)
+CHAPTER_MAIN_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard chapters/*/main.c))
 
 # Every tools/NAME.c builds bin/NAME (e.g. bin/bleu).
 TOOLS     := $(patsubst tools/%.c,%,$(wildcard tools/*.c))
 TOOL_BINS := $(TOOLS:%=$(BINDIR)/%)
+TOOL_OBJ  := $(TOOLS:%=$(BUILD)/tools/%.o)
 
 TEST_SRC := $(sort $(wildcard tests/*.c))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -155,4 +157,7 @@ lint:
 clean:
 	rm -rf build bin
 
--include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CHAPTER_FUNC_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)
+# Every object's header dependencies (-MMD), the chapters' main.o and the tools' included: a
+# changed header must rebuild every program that uses it.
+-include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CHAPTER_FUNC_OBJ:.o=.d) $(CHAPTER_MAIN_OBJ:.o=.d) \
+         $(TOOL_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)
