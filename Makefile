@@ -113,9 +113,10 @@ $(BUILD)/tests/check_main.o: $(BUILD)/tests/suites.h
 $(TEST_BIN): $(TEST_OBJ) $(CHAPTER_FUNC_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PNG_LIBS) $(LDLIBS)
 
-# bin/bench: the benchmark program (bench/*.c + the library); not a test.
+# bin/bench: the benchmark program (bench/*.c + the chapters' functions, as the tests link them,
+# + the library); not a test.
 BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))
-$(BINDIR)/bench: $(BENCH_OBJ) $(LIB)
+$(BINDIR)/bench: $(BENCH_OBJ) $(CHAPTER_FUNC_OBJ) $(LIB)
 	@mkdir -p $(BINDIR)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PNG_LIBS) $(LDLIBS)
 

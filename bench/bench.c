@@ -28,7 +28,9 @@
 //   * seq2seq_*: one training step of chapter 04's Seq2Seq LSTM (common/lstm_seq2seq.h), the
 //     step the chapter trains with: embeddings and dropout 0.5, encoder, decoder step by step
 //     with teacher forcing 0.5, cross-entropy, backward, clip_grad_norm(1), Adam. The batch is
-//     fixed: B sentences of T ids each (<sos>, T - 2 random words, <eos>), on both sides.
+//     fixed: B sentences of T ids each (<sos>, T - 2 random words, <eos>), on both sides;
+//   * attention_*: the same step of chapter 07's model (chapters/07_attention/bahdanau.h,
+//     bentrevett notebook 3: bidirectional GRU encoder, additive attention, GRU decoder).
 // For the recurrent rows, GFLOP/s counts the matrix products only (forward and backward).
 #include <errno.h>
 #include <math.h>
@@ -48,6 +50,7 @@
 #include "gru.h"
 #include "lstm.h"
 #include "lstm_seq2seq.h"
+#include "../chapters/07_attention/bahdanau.h"
 #include "optim.h"
 #include "ops.h"
 #include "params.h"
@@ -228,7 +231,8 @@ static void gru_run(void *state) {
 
 static const Workload GRU_LAYER = {gru_setup, gru_run, recurrent_teardown, gru_flops};
 
-// -- seq2seq: arg = {E, H, L, V_src, V_tgt, B, T}
+// -- seq2seq: arg = {E, H, L, V_src, V_tgt, B, T, model}; model 0: chapter 04's LSTM (U(-0.08,
+// 0.08), notebook 1), 1: chapter 07's attention model (N(0, 0.01) weights, notebook 3)
 typedef struct Seq2SeqState {
     Seq2SeqModel *m;
     Adam adam;
@@ -244,9 +248,9 @@ static void *seq2seq_setup(const Row *row) {
     const int *a = row->arg;
     s->T = a[6], s->B = a[5];
     Seq2SeqConfig cfg = {.emb = a[0], .hidden = a[1], .layers = a[2], .src_vocab = a[3], .tgt_vocab = a[4],
-                         .dropout = 0.5f, .init_range = 0.08f};
+                         .dropout = 0.5f, .init_range = a[7] ? 0.0f : 0.08f, .init_std = a[7] ? 0.01f : 0.0f};
     rng_seed(&s->rng, 1);
-    s->m = lstm_seq2seq_new(&cfg, &s->rng);
+    s->m = a[7] ? bahdanau_new(&cfg, &s->rng) : lstm_seq2seq_new(&cfg, &s->rng);
     s->adam = adam_create(&s->m->P, 1e-3f);
     size_t n = (size_t)s->T * s->B;
     s->src = xmalloc(sizeof(int) * n), s->tgt = xmalloc(sizeof(int) * n), s->len = xmalloc(sizeof(int) * s->B);
@@ -307,6 +311,10 @@ static const Row rows[] = {
     {"seq2seq_small", "E=64 H=128 L=1 V=1000/1000 B=64 T=12", &SEQ2SEQ_STEP, {64, 128, 1, 1000, 1000, 64, 12}},
     {"seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", &SEQ2SEQ_STEP,
      {256, 512, 2, 7853, 5893, 128, 14}},
+    // One training step of chapter 07's model (bentrevett notebook 3), the same arg with model = 1.
+    {"attention_small", "E=64 H=128 V=1000/1000 B=64 T=12", &SEQ2SEQ_STEP, {64, 128, 1, 1000, 1000, 64, 12, 1}},
+    {"attention_bentrevett", "E=256 H=512 V=7853/5893 B=128 T=14", &SEQ2SEQ_STEP,
+     {256, 512, 1, 7853, 5893, 128, 14, 1}},
 };
 enum { N_ROWS = sizeof rows / sizeof rows[0] };
 

@@ -20,7 +20,10 @@ each forward + backward after zero_grad(set_to_none=True);
   * seq2seq_*: one training step of bentrevett notebook 1's Seq2Seq (the model chapter 04
     reproduces): Encoder/Decoder with embeddings, dropout 0.5, nn.LSTM(E, H, L, dropout=0.5),
     fc_out, the decoder looped step by step with teacher forcing 0.5 (random.random() per step),
-    CrossEntropyLoss(ignore_index=<pad>) over outputs[1:], backward, clip_grad_norm_(1), Adam.
+    CrossEntropyLoss(ignore_index=<pad>) over outputs[1:], backward, clip_grad_norm_(1), Adam;
+  * attention_*: the same step of bentrevett notebook 3's model (the one chapter 07 reproduces):
+    bidirectional GRU encoder, tanh(fc([h_fwd; h_bwd])), additive attention at every decoder
+    step, GRU decoder over [emb; weighted], fc_out over [output; weighted; emb], N(0, 0.01).
 Every child also checks its numbers against float64 (a wrong BLAS build fails loudly).
 The peak memory includes the Python interpreter and libtorch (about 150-250 MB).
 """
@@ -62,7 +65,13 @@ SEQ2SEQ_ROWS = [
     ("seq2seq_bentrevett", "E=256 H=512 L=2 V=7853/5893 B=128 T=14", "seq2seq",
      (256, 512, 2, 7853, 5893, 128, 14)),
 ]
-ALL_ROWS = ROWS + SEQ2SEQ_ROWS
+# One training step of chapter 07's model (bentrevett notebook 3); args as above, L unused.
+ATTENTION_ROWS = [
+    ("attention_small", "E=64 H=128 V=1000/1000 B=64 T=12", "attention", (64, 128, 1, 1000, 1000, 64, 12)),
+    ("attention_bentrevett", "E=256 H=512 V=7853/5893 B=128 T=14", "attention",
+     (256, 512, 1, 7853, 5893, 128, 14)),
+]
+ALL_ROWS = ROWS + SEQ2SEQ_ROWS + ATTENTION_ROWS
 
 
 def flops(kind, args):
@@ -208,12 +217,119 @@ def setup_seq2seq(torch, args):
     return step, check
 
 
+def setup_attention(torch, args):
+    import copy
+    import random
+    nn = torch.nn
+    F = torch.nn.functional
+    E, H, _, V_src, V_tgt, B, T = args
+    PAD, SOS, EOS, N_SPECIALS = 1, 2, 3, 4
+    torch.manual_seed(1)
+    random.seed(1)
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V_src, E)
+            self.rnn = nn.GRU(E, H, bidirectional=True)
+            self.fc = nn.Linear(2 * H, H)
+            self.dropout = nn.Dropout(0.5)
+
+        def forward(self, src):
+            outputs, hidden = self.rnn(self.dropout(self.embedding(src)))
+            hidden = torch.tanh(self.fc(torch.cat((hidden[-2], hidden[-1]), dim=1)))
+            return outputs, hidden
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = nn.Linear(2 * H + H, H)
+            self.v = nn.Linear(H, 1, bias=False)
+
+        def forward(self, hidden, encoder_outputs):
+            src_len = encoder_outputs.shape[0]
+            hidden = hidden.unsqueeze(1).repeat(1, src_len, 1)
+            encoder_outputs = encoder_outputs.permute(1, 0, 2)
+            energy = torch.tanh(self.attn(torch.cat((hidden, encoder_outputs), dim=2)))
+            return F.softmax(self.v(energy).squeeze(2), dim=1)
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = Attention()
+            self.embedding = nn.Embedding(V_tgt, E)
+            self.rnn = nn.GRU(2 * H + E, H)
+            self.fc_out = nn.Linear(2 * H + H + E, V_tgt)
+            self.dropout = nn.Dropout(0.5)
+
+        def forward(self, inp, hidden, encoder_outputs):
+            embedded = self.dropout(self.embedding(inp.unsqueeze(0)))
+            a = self.attention(hidden, encoder_outputs).unsqueeze(1)
+            weighted = torch.bmm(a, encoder_outputs.permute(1, 0, 2)).permute(1, 0, 2)
+            output, hidden = self.rnn(torch.cat((embedded, weighted), dim=2), hidden.unsqueeze(0))
+            prediction = self.fc_out(torch.cat((output.squeeze(0), weighted.squeeze(0), embedded.squeeze(0)), dim=1))
+            return prediction, hidden.squeeze(0)
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = Encoder(), Decoder()
+
+        def forward(self, src, trg, teacher_forcing_ratio):
+            outputs = torch.zeros(T, B, V_tgt, dtype=self.decoder.fc_out.weight.dtype)
+            encoder_outputs, hidden = self.encoder(src)
+            inp = trg[0]
+            for t in range(1, T):
+                output, hidden = self.decoder(inp, hidden, encoder_outputs)
+                outputs[t] = output
+                inp = trg[t] if random.random() < teacher_forcing_ratio else output.argmax(1)
+            return outputs
+
+    model = Seq2Seq()
+    for name, p in model.named_parameters():
+        if "weight" in name:
+            nn.init.normal_(p.data, mean=0, std=0.01)
+        else:
+            nn.init.constant_(p.data, 0)
+    model.train()
+    opt = torch.optim.Adam(model.parameters())
+    crit = nn.CrossEntropyLoss(ignore_index=PAD)
+
+    def sentences(V):
+        ids = torch.randint(N_SPECIALS, V, (T, B))
+        ids[0], ids[-1] = SOS, EOS
+        return ids
+    src, trg = sentences(V_src), sentences(V_tgt)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        out = model(src, trg, 0.5)
+        loss = crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    def check():
+        # float32 against float64 on the same weights (eval mode, teacher forcing 1).
+        with torch.no_grad():
+            def loss_of(m):
+                m.eval()
+                out = m(src, trg, 1.0)
+                return crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1)).item()
+            got = loss_of(model)
+            want = loss_of(copy.deepcopy(model).double())
+            model.train()
+        return abs(got - want) / abs(want)
+    return step, check
+
+
 SETUP = {
     "matmul": setup_matmul,
     "rnn": lambda torch, args: setup_recurrent(torch, "rnn", args),
     "lstm": lambda torch, args: setup_recurrent(torch, "lstm", args),
     "gru": lambda torch, args: setup_recurrent(torch, "gru", args),
     "seq2seq": setup_seq2seq,
+    "attention": setup_attention,
 }
 
 
