@@ -7,8 +7,10 @@
 For each row it runs bin/bench, then torch_ref.py, one row at a time and alternating, so a
 machine that gets busier during the run slows both sides alike. It prints C ms, PyTorch ms,
 C/PyTorch (below 1: unrolled is faster), and for the matmul rows GFLOP/s and their ratio;
-then checks issue 8's targets: every recurrent row at most 0.7x PyTorch's time, matmul_512
-at least 0.7x PyTorch's GFLOP/s. It writes bench/results.csv and bench/results_torch.csv.
+then checks issue 8's targets: every recurrent layer row (rnn, lstm, gru) at most 0.7x
+PyTorch's time, the training steps at bentrevett's shapes (seq2seq_bentrevett, and issue 12's
+attention_bentrevett) at most 1.0x, matmul_512 at least 0.7x PyTorch's GFLOP/s; the small
+training steps are reported without a target. It writes bench/results.csv and bench/results_torch.csv.
 
 Needs only the standard library; the PyTorch side runs with --python (default: this
 interpreter). compare.sh checks that PyTorch is importable before calling this.
@@ -22,7 +24,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-RECURRENT_TARGET, MATMUL_TARGET = 0.7, 0.7
+RECURRENT_TARGET, MATMUL_TARGET, STEP_TARGET = 0.7, 0.7, 1.0
 
 
 def rows_of(bench):
@@ -127,9 +129,12 @@ def main():
         if name == "matmul_512":
             ok = gratio >= MATMUL_TARGET
             target = f"GFLOP/s >= {MATMUL_TARGET}x: {'met' if ok else 'MISSED'}"
-        elif not is_matmul:
+        elif name.startswith(("rnn_", "lstm_", "gru_")):
             ok = ratio <= RECURRENT_TARGET
             target = f"time <= {RECURRENT_TARGET}x: {'met' if ok else 'MISSED'}"
+        elif name.endswith("_bentrevett"):
+            ok = ratio <= STEP_TARGET
+            target = f"time <= {STEP_TARGET}x: {'met' if ok else 'MISSED'}"
         else:
             ok, target = True, ""
         if not ok:
