@@ -1,0 +1,33 @@
+# seq2seq_loss_curves.gp: written by unrolled (05_gru). Redraw it from this folder with
+#     gnuplot seq2seq_loss_curves.gp
+# The data is seq2seq_loss_curves.csv, one row per point: series,x,y,label (series numbered from 0).
+# Edit freely; the chapter overwrites this file when it runs again.
+
+if (!exists("outfile")) outfile = 'seq2seq_loss_curves.png'
+data = 'seq2seq_loss_curves.csv'
+set terminal pngcairo size 1280,800 enhanced font 'Sans,16' linewidth 1.5
+set output outfile
+set encoding utf8
+set datafile separator comma
+set key opaque box
+set key below maxcols 1
+set bmargin 10.5
+set grid lc rgb '#d9d9d9' lw 1
+set border lw 1.2
+set title font ',20'
+set title 'Same data, budget and seed: validation (solid) and training (dashed) loss' noenhanced
+set xlabel 'epoch' noenhanced
+set ylabel 'cross-entropy (nats per target word)' noenhanced
+set yrange [0:*]
+set xtics 1
+
+# A row belongs to series k and can be drawn on these axes when:
+keep(k) = column(1) == k
+plot \
+    data skip 1 using 2:(keep(0) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#d55e00' title 'GRU, Cho et al.: validation (own predictions fed back)' noenhanced, \
+    data skip 1 using 2:(keep(1) ? $3 : NaN) with lines lw 3 dt (12,8) lc rgb '#d55e00' title 'GRU, Cho et al.: training (teacher forcing 0.5)' noenhanced, \
+    data skip 1 using 2:(keep(2) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#009e73' title 'GRU, no context: validation (own predictions fed back)' noenhanced, \
+    data skip 1 using 2:(keep(3) ? $3 : NaN) with lines lw 3 dt (12,8) lc rgb '#009e73' title 'GRU, no context: training (teacher forcing 0.5)' noenhanced, \
+    data skip 1 using 2:(keep(4) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#0072b2' title 'LSTM, chapter 04: validation (own predictions fed back)' noenhanced, \
+    data skip 1 using 2:(keep(5) ? $3 : NaN) with lines lw 3 dt (12,8) lc rgb '#0072b2' title 'LSTM, chapter 04: training (teacher forcing 0.5)' noenhanced
+set output
