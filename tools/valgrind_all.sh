@@ -5,6 +5,9 @@
 #   sh tools/valgrind_all.sh            everything (the test suite takes the longest)
 #   sh tools/valgrind_all.sh chapters   only the chapter programs and bin/bleu
 #   sh tools/valgrind_all.sh tests      only the test suite
+#   sh tools/valgrind_all.sh ci         what CI runs every time (a few minutes): chapter 01's
+#                                       --quick, bin/bleu, and the suites of the file readers
+#                                       (the fuzzed code); make sanitize covers every chapter
 #
 # A separate single-threaded build goes to build/valgrind/ (make OPENMP=0 BUILD=build/valgrind
 # BINDIR=build/valgrind/bin: OpenMP's thread pool shows up in valgrind as "possibly lost"
@@ -22,7 +25,7 @@ cd "$(dirname "$0")/.." || exit 2
 B=build/valgrind
 LOGS=$B/logs
 WHAT=${1:-all}
-case "$WHAT" in all|tests|chapters) ;; *) echo "usage: valgrind_all.sh [all|tests|chapters]" >&2; exit 2 ;; esac
+case "$WHAT" in all|tests|chapters|ci) ;; *) echo "usage: valgrind_all.sh [all|tests|chapters|ci]" >&2; exit 2 ;; esac
 
 # ---- valgrind itself ------------------------------------------------------------------------
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -37,9 +40,14 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 
 # ---- the build ------------------------------------------------------------------------------
-make -s OPENMP=0 BUILD=$B BINDIR=$B/bin all || { echo "valgrind_all: build failed" >&2; exit 1; }
+make -s -j"${VALGRIND_JOBS:-2}" OPENMP=0 BUILD=$B BINDIR=$B/bin all || { echo "valgrind_all: build failed" >&2; exit 1; }
 mkdir -p "$LOGS"
 chapters=$(for m in chapters/*/main.c; do [ -f "$m" ] && basename "$(dirname "$m")"; done)
+suites=$(sed -n 's/^SUITE(\([a-z0-9_]*\))$/\1/p' $B/tests/suites.h)
+if [ "$WHAT" = ci ]; then
+    chapters=01_rnn_gradients
+    suites="tokenizer corpus vocab json checkpoint bleu cli seq2seq_report"
+fi
 
 # ---- the runs -------------------------------------------------------------------------------
 VG="valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
@@ -80,7 +88,7 @@ if [ "$WHAT" != chapters ]; then
     # One valgrind process per suite: in one process a failed test leaks what it held, and
     # every child a later test forks inherits that leak and exits with valgrind's error code.
     export CK_FORK=no UNROLLED_BIN=$B/bin UNROLLED_SCRATCH=$B/test-runs
-    for suite in $(sed -n 's/^SUITE(\([a-z0-9_]*\))$/\1/p' $B/tests/suites.h); do
+    for suite in $suites; do
         CK_RUN_SUITE=$suite
         export CK_RUN_SUITE
         run "suite_$suite" 0 1 $B/check_unrolled
