@@ -11,7 +11,8 @@
 //  * resuming is exact: k updates (a shorter run, or stopped mid-run as by Ctrl-C), save, resume
 //    to N gives the same losses, gradient norms, parameters, Adam moments, data Rng and files,
 //    bit for bit, as N in one go; a resume that forgets Adam's moments or restarts the data
-//    stream is caught by the same checks.
+//    stream is caught by the same checks. The trainer is common/adding_train.c, which chapter 05
+//    runs too: check_ch05.c calls ch03_check_resume_exact for its GRU.
 #include <check.h>
 #include <float.h>
 #include <inttypes.h>
@@ -22,8 +23,8 @@
 
 #include "../chapters/03_lstm_gates/gates.h"
 #include "../chapters/03_lstm_gates/grad_flow.h"
-#include "../chapters/03_lstm_gates/memory_task.h"
 #include "adding_task.h"
+#include "adding_train.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "test_files.h"
@@ -171,30 +172,31 @@ START_TEST(test_engine_matches_autograd) {
 END_TEST
 
 // ---- training -------------------------------------------------------------------------------------
-// main.c's --quick settings (memory_run_config): H = 16, B = 32, 300 Adam updates, lr 1e-2.
+// main.c's --quick settings (adding_run_config): H = 16, B = 32, 300 Adam updates, lr 1e-2.
 // Measured for the LSTM at length 10 with seed 1: held-out MSE 0.0058. The assertion leaves a
 // factor of 5 for other compilers and libm; the baseline (predicting 1) is 0.1667.
 START_TEST(test_quick_lstm_learns_short_length) {
-    MemoryRun run = memory_run_config(MEMORY_LSTM, 10, 1, 1);
-    memory_run_train(&run, NULL);
+    AddingRun run = adding_run_config(CELL_LSTM, 10, 1, 1);
+    adding_run_train(&run, NULL);
     ck_assert_int_eq(run.diverged_step, -1);
     ck_assert_int_eq(run.steps_done, run.steps);
     ck_assert_msg(run.eval_mse < 0.03, "LSTM at T = 10 (--quick): held-out MSE %g, expected < 0.03 (measured 0.0058)",
                   run.eval_mse);
-    memory_run_free(&run);
+    adding_run_free(&run);
 }
 END_TEST
 
 START_TEST(test_same_seed_same_run) {
-    for (int kind = 0; kind < 2; kind++) {
-        MemoryRun a = memory_run_config((MemoryKind)kind, 6, 1, 9), b = memory_run_config((MemoryKind)kind, 6, 1, 9);
+    static const CellKind kinds[2] = {CELL_RNN_TANH, CELL_LSTM};
+    for (int k = 0; k < 2; k++) {
+        AddingRun a = adding_run_config(kinds[k], 6, 1, 9), b = adding_run_config(kinds[k], 6, 1, 9);
         a.steps = b.steps = 40;
-        memory_run_train(&a, NULL);
-        memory_run_train(&b, NULL);
+        adding_run_train(&a, NULL);
+        adding_run_train(&b, NULL);
         ck_assert_mem_eq(a.loss, b.loss, sizeof(float) * 40);
         ck_assert(a.eval_mse == b.eval_mse);
-        memory_run_free(&a);
-        memory_run_free(&b);
+        adding_run_free(&a);
+        adding_run_free(&b);
     }
 }
 END_TEST
@@ -202,15 +204,15 @@ END_TEST
 // lr = 1e30: the first update moves every parameter by about 1e30, so the second step's
 // forward overflows. The loop must stop there and name what went bad.
 START_TEST(test_divergence_is_detected) {
-    MemoryRun run = memory_run_config(_i ? MEMORY_LSTM : MEMORY_RNN, 5, 1, 2);
+    AddingRun run = adding_run_config(_i ? CELL_LSTM : CELL_RNN_TANH, 5, 1, 2);
     run.steps = 10;
     run.lr = 1e30f;
-    memory_run_train(&run, NULL);
+    adding_run_train(&run, NULL);
     ck_assert_int_eq(run.diverged_step, 1);
     ck_assert_int_eq(run.steps_done, 2);
     ck_assert(run.diverged_what[0] != '\0');
     ck_assert(isnan(run.eval_mse));
-    memory_run_free(&run);
+    adding_run_free(&run);
 }
 END_TEST
 
@@ -296,44 +298,39 @@ static int tamper_train_file(const char *name, int what) {
     return changed;
 }
 
-// N = 60 updates of --quick's run at T = 10 in one go, against k updates, save, resume to 60:
-//   0  LSTM, k = 25 by a shorter run (--steps 25), then --steps 60 --resume
-//   1  RNN, stopped after 25 updates (as by Ctrl-C), resumed
-//   2  LSTM, stopped after 25, Adam's first moments zeroed before resuming: must NOT match
-//   3  LSTM, stopped after 25, the data Rng reset before resuming: must NOT match
-static const struct { MemoryKind kind; int first_steps; long stop_after; int tamper; } resume_cases[] = {
-    {MEMORY_LSTM, 25, 0, 0}, {MEMORY_RNN, 60, 25, 0}, {MEMORY_LSTM, 60, 25, 1}, {MEMORY_LSTM, 60, 25, 2}};
-
-static MemoryRun quick_run(MemoryKind kind, const char *ckpt) {
-    MemoryRun run = memory_run_config(kind, 10, 1, 1);
+static AddingRun quick_run(CellKind kind, const char *ckpt) {
+    AddingRun run = adding_run_config(kind, 10, 1, 1);
     run.steps = 60;
     run.ckpt = ckpt;
     return run;
 }
 
-START_TEST(test_resume_is_exact) {
+// N = 60 updates of --quick's run of `kind` at T = 10 in one go, against 25 updates (a shorter
+// run of first_steps = 25, or stop_after = 25 of 60 as by Ctrl-C), save, resume to 60. tamper 1
+// zeroes Adam's first moments, 2 resets the data Rng before resuming: then it must NOT match.
+// Also chapter 05's test (check_ch05.c) for its GRU: the two chapters share the trainer.
+void ch03_check_resume_exact(CellKind kind, int first_steps, long stop_after, int tamper) {
     char dir[64], name_a[4096], name_b[4096];
     make_tmp_dir(dir);
     tmp_path(name_a, dir, "straight");
     tmp_path(name_b, dir, "resumed");
-    MemoryKind kind = resume_cases[_i].kind;
-    MemoryRun a = quick_run(kind, name_a);
-    MemoryNet net_a, net_b;
-    memory_run_train(&a, &net_a);
+    AddingRun a = quick_run(kind, name_a);
+    AddingNet net_a, net_b;
+    adding_run_train(&a, &net_a);
     ck_assert_int_eq(a.steps_done, 60);
 
-    MemoryRun b = quick_run(kind, name_b);
-    b.steps = resume_cases[_i].first_steps;
-    b.stop_after = resume_cases[_i].stop_after;
-    memory_run_train(&b, NULL);
+    AddingRun b = quick_run(kind, name_b);
+    b.steps = first_steps;
+    b.stop_after = stop_after;
+    adding_run_train(&b, NULL);
     ck_assert_int_eq(b.steps_done, 25);
     ck_assert_int_eq(b.interrupted, b.stop_after ? -1 : 0);
-    memory_run_free(&b);
-    if (resume_cases[_i].tamper) ck_assert_int_gt(tamper_train_file(name_b, resume_cases[_i].tamper), 0);
+    adding_run_free(&b);
+    if (tamper) ck_assert_int_gt(tamper_train_file(name_b, tamper), 0);
 
     b = quick_run(kind, name_b);
     b.resume = 1;
-    memory_run_train(&b, &net_b);
+    adding_run_train(&b, &net_b);
     ck_assert_int_eq(b.start_step, 25);
     ck_assert_int_eq(b.interrupted, 0);
     ck_assert_int_eq(b.steps_done, 60);
@@ -341,7 +338,7 @@ START_TEST(test_resume_is_exact) {
     int same_params = memcmp(net_a.P.data, net_b.P.data, sizeof(float) * net_a.P.size) == 0;
     int same_losses = memcmp(a.loss, b.loss, sizeof(float) * 60) == 0;
     ck_assert_msg(memcmp(a.loss, b.loss, sizeof(float) * 25) == 0, "the saved history changed");
-    if (resume_cases[_i].tamper) {
+    if (tamper) {
         // the checks below see a resume that is not exact
         char why[300], a_path[4200], b_path[4200];
         ck_assert_msg(!same_losses, "a broken resume gave the same losses");
@@ -360,17 +357,32 @@ START_TEST(test_resume_is_exact) {
         snprintf(train, sizeof train, "%s.train.safetensors", name_b);
         StFile f;
         ck_assert_msg(st_read(&f, train, err, sizeof err), "%s", err);
-        ck_assert_ptr_nonnull(st_find(&f, kind == MEMORY_LSTM ? "adam.v.lstm.weight_hh_l0" : "adam.v.rnn.weight_hh_l0"));
+        char moment[64];
+        snprintf(moment, sizeof moment, "adam.v.%s.weight_hh_l0",
+                 kind == CELL_LSTM ? "lstm" : kind == CELL_GRU ? "gru" : "rnn");
+        ck_assert_ptr_nonnull(st_find(&f, moment));
         ck_assert_str_eq(st_meta(&f, "adam.step"), "60");
         ck_assert_ptr_nonnull(st_meta(&f, "rng"));
         st_free(&f);
         assert_same_checkpoints(name_a, name_b);
     }
-    memory_net_free(&net_a);
-    memory_net_free(&net_b);
-    memory_run_free(&a);
-    memory_run_free(&b);
+    adding_net_free(&net_a);
+    adding_net_free(&net_b);
+    adding_run_free(&a);
+    adding_run_free(&b);
     remove_tmp_dir(dir);
+}
+
+//   0  LSTM, k = 25 by a shorter run (--steps 25), then --steps 60 --resume
+//   1  RNN, stopped after 25 updates (as by Ctrl-C), resumed
+//   2  LSTM, stopped after 25, Adam's first moments zeroed before resuming: must NOT match
+//   3  LSTM, stopped after 25, the data Rng reset before resuming: must NOT match
+static const struct { CellKind kind; int first_steps; long stop_after; int tamper; } resume_cases[] = {
+    {CELL_LSTM, 25, 0, 0}, {CELL_RNN_TANH, 60, 25, 0}, {CELL_LSTM, 60, 25, 1}, {CELL_LSTM, 60, 25, 2}};
+
+START_TEST(test_resume_is_exact) {
+    ch03_check_resume_exact(resume_cases[_i].kind, resume_cases[_i].first_steps, resume_cases[_i].stop_after,
+                            resume_cases[_i].tamper);
 }
 END_TEST
 

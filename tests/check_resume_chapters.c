@@ -1,5 +1,6 @@
 // check_resume_chapters.c: Ctrl-C and --resume on the real chapter programs, as a student
-// meets them (issue 13, items 5 and 6). For chapters 02 and 03, each run with --quick:
+// meets them (issue 13, items 5 and 6). For chapters 02, 03 and 05 (its first half, --part gru:
+// the adding-problem runs of common/adding_train.c, shared with chapter 03), each run with --quick:
 //  * SIGTERM once training has started (seen on its stdout): the update in progress is
 //    finished, the checkpoints are saved, one line says where and how to resume, the exit
 //    status is 143; every checkpoint on disk opens, and its training state loads;
@@ -29,14 +30,24 @@
 #include "test_env.h"
 #include "test_files.h"
 
-// The chapters, and a line on stdout that appears once training is under way: chapter 02's
-// progress line of its second run, chapter 03's header of cell 5 (its runs in parallel).
+// The chapters, the options that pick what to train, a line on stdout that appears once
+// training is under way (chapter 02's progress line of its second run, chapter 03's header of
+// cell 5 and chapter 05's of cell 4: their runs in parallel), and the option of the trained
+// runs' hidden size.
 static const struct {
-    const char *program, *training_marker;
+    const char *program, *args[2], *training_marker, *hidden_option;
 } chapters[] = {
-    {"02_gradient_clipping", "clip by value: "},
-    {"03_lstm_gates", "[5/5] RNN versus LSTM"},
+    {"02_gradient_clipping", {NULL, NULL}, "clip by value: ", "--hidden"},
+    {"03_lstm_gates", {NULL, NULL}, "[5/5] RNN versus LSTM", "--hidden"},
+    {"05_gru", {"--part", "gru"}, "[4/4] RNN, LSTM and GRU", "--adding-hidden"},
 };
+
+// The chapter's args as one string for a shell command ("" or " --part gru").
+static void chapter_args(char *buf, size_t n, int i) {
+    buf[0] = '\0';
+    for (int k = 0; k < 2 && chapters[i].args[k]; k++)
+        snprintf(buf + strlen(buf), n - strlen(buf), " %s", chapters[i].args[k]);
+}
 
 static double now_s(void) {
     struct timespec t;
@@ -62,11 +73,13 @@ static void fresh_dir(char *dir, const char *program, const char *what) {
     ck_assert_int_eq(run(cmd), 0);
 }
 
-// Run PROGRAM --quick --seed 7 --threads 2 --out DIR EXTRA; stdout and stderr to DIR.log.
-static int run_chapter(const char *program, const char *dir, const char *extra) {
-    char cmd[2000];
-    snprintf(cmd, sizeof cmd, "%s/%s --quick --seed 7 --threads 2 --out '%s' %s > '%s.log' 2>&1", test_bin_dir(),
-             program, dir, extra, dir);
+// Run chapter i's PROGRAM --quick --seed 7 --threads 2 --out DIR ARGS EXTRA; stdout and stderr
+// to DIR.log.
+static int run_chapter(int i, const char *dir, const char *extra) {
+    char cmd[2000], args[100];
+    chapter_args(args, sizeof args, i);
+    snprintf(cmd, sizeof cmd, "%s/%s --quick --seed 7 --threads 2 --out '%s'%s %s > '%s.log' 2>&1", test_bin_dir(),
+             chapters[i].program, dir, args, extra, dir);
     return run(cmd);
 }
 
@@ -79,9 +92,9 @@ typedef struct Child {
     size_t len;
 } Child;
 
-static void child_start(Child *c, const char *program, const char *dir, const char *err_path) {
+static void child_start(Child *c, int i, const char *dir, const char *err_path) {
     char path[1200], seed[] = "7", threads[] = "2";
-    snprintf(path, sizeof path, "%s/%s", test_bin_dir(), program);
+    snprintf(path, sizeof path, "%s/%s", test_bin_dir(), chapters[i].program);
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     fflush(NULL);
@@ -91,7 +104,8 @@ static void child_start(Child *c, const char *program, const char *dir, const ch
         close(fds[0]);
         int err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (err_fd < 0 || dup2(err_fd, STDERR_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0) _exit(91);
-        char *argv[] = {path, "--quick", "--seed", seed, "--threads", threads, "--out", (char *)dir, NULL};
+        char *argv[] = {path, "--quick", "--seed", seed, "--threads", threads, "--out", (char *)dir,
+                        (char *)chapters[i].args[0], (char *)chapters[i].args[1], NULL};
         execv(path, argv);
         _exit(92);
     }
@@ -238,10 +252,10 @@ START_TEST(test_sigterm_then_resume_is_exact) {
     fresh_dir(straight, program, "straight");
     fresh_dir(stopped, program, "stopped");
     snprintf(err_path, sizeof err_path, "%s.stderr", stopped);
-    ck_assert_msg(run_chapter(program, straight, "--quiet") == 0, "%s --quick failed (see %s.log)", program, straight);
+    ck_assert_msg(run_chapter(_i, straight, "--quiet") == 0, "%s --quick failed (see %s.log)", program, straight);
 
     static Child c;   // (64 KB of stdout: not on the stack)
-    child_start(&c, program, stopped, err_path);
+    child_start(&c, _i, stopped, err_path);
     ck_assert_msg(child_wait_for(&c, chapters[_i].training_marker, 120), "%s never started training: %s", program,
                   c.text);
     kill(c.pid, SIGTERM);
@@ -269,7 +283,7 @@ START_TEST(test_sigterm_then_resume_is_exact) {
     ck_assert_msg(!all_same, "%s: SIGTERM came after training had finished", program);
 
     // --resume: the same files, byte for byte, as the run never stopped
-    ck_assert_msg(run_chapter(program, stopped, "--quiet --resume") == 0, "%s --resume failed (see %s.log)", program,
+    ck_assert_msg(run_chapter(_i, stopped, "--quiet --resume") == 0, "%s --resume failed (see %s.log)", program,
                   stopped);
     int compared = compare_dirs(straight, stopped, NULL);
     ck_assert_int_gt(compared, 2 * n);
@@ -282,7 +296,7 @@ START_TEST(test_second_signal_stops_at_once) {
     fresh_dir(dir, program, "twice");
     snprintf(err_path, sizeof err_path, "%s.stderr", dir);
     static Child c;
-    child_start(&c, program, dir, err_path);
+    child_start(&c, _i, dir, err_path);
     ck_assert_msg(child_wait_for(&c, chapters[_i].training_marker, 120), "%s never started training", program);
     kill(c.pid, SIGTERM);
     // the second only after the first was heard (two pending SIGTERMs would merge into one)
@@ -308,12 +322,13 @@ START_TEST(test_second_signal_stops_at_once) {
 END_TEST
 
 // One line on stderr, exit status 1, naming what is wrong.
-static void assert_refused(const char *program, const char *dir, const char *args, const char *must_mention,
-                           const char *also) {
-    char cmd[2000], log[400];
+static void assert_refused(int i, const char *dir, const char *args, const char *must_mention, const char *also) {
+    const char *program = chapters[i].program;
+    char cmd[2000], log[400], own[100];
+    chapter_args(own, sizeof own, i);
     snprintf(log, sizeof log, "%s.refused", dir);
-    snprintf(cmd, sizeof cmd, "%s/%s --quick --quiet --seed 7 --out '%s' %s > /dev/null 2> '%s'", test_bin_dir(), program,
-             dir, args, log);
+    snprintf(cmd, sizeof cmd, "%s/%s --quick --quiet --seed 7 --out '%s'%s %s > /dev/null 2> '%s'", test_bin_dir(),
+             program, dir, own, args, log);
     int status = run(cmd);
     ck_assert_msg(status == 1, "%s %s: exit status %d, expected 1", program, args, status);
     char *err = read_all(log, NULL);
@@ -328,11 +343,13 @@ START_TEST(test_resume_refuses_what_does_not_match) {
     const char *program = chapters[_i].program;
     char dir[300];
     fresh_dir(dir, program, "refused");
-    assert_refused(program, dir, "--resume", "--resume", "no such checkpoint");
-    ck_assert_int_eq(run_chapter(program, dir, "--quiet --no-plots --steps 5"), 0);
-    assert_refused(program, dir, "--resume --no-plots --hidden 8", "a checkpoint of another model", "'hidden'");
-    assert_refused(program, dir, "--resume --no-plots --steps 3", "5 updates", "3 asked for");
-    ck_assert_int_eq(run_chapter(program, dir, "--quiet --no-plots --steps 8 --resume"), 0);   // --steps may grow
+    char other_hidden[100];
+    snprintf(other_hidden, sizeof other_hidden, "--resume --no-plots %s 8", chapters[_i].hidden_option);
+    assert_refused(_i, dir, "--resume", "--resume", "no such checkpoint");
+    ck_assert_int_eq(run_chapter(_i, dir, "--quiet --no-plots --steps 5"), 0);
+    assert_refused(_i, dir, other_hidden, "a checkpoint of another model", "'hidden'");
+    assert_refused(_i, dir, "--resume --no-plots --steps 3", "5 updates", "3 asked for");
+    ck_assert_int_eq(run_chapter(_i, dir, "--quiet --no-plots --steps 8 --resume"), 0);   // --steps may grow
 }
 END_TEST
 

@@ -17,8 +17,9 @@
 // exploding gradients, so the training loop still clips. The chapter's files:
 //     gates.c        the cell built from primitive ops, one tensor per gate (cells 1 and 4)
 //     grad_flow.c    1000 steps of ones: ||dL/dc_t||, ||dL/dh_t||, float32 and double (2, 3)
-//     memory_task.c  RNN and LSTM trained on the adding problem (cells 4 and 5)
-// and common/lstm.c (the fused nn.LSTM) and common/rnn.c (nn.RNN), both PyTorch-checked.
+// and common/adding_train.c (RNN and LSTM trained on the adding problem, with checkpoints and
+// resume; cells 4 and 5), common/lstm.c (the fused nn.LSTM) and common/rnn.c (nn.RNN), both
+// PyTorch-checked.
 //
 // Run:      ./bin/03_lstm_gates              (80 s on 2 idle cores; --quick: 4 s; --help: options)
 //           ./bin/03_lstm_gates --forget-bias 2    (the trained LSTMs' b_f; cell 3 adds a curve)
@@ -55,7 +56,7 @@
 #include "grad_flow.h"
 #include "heatmap.h"
 #include "interrupt.h"
-#include "memory_task.h"
+#include "adding_train.h"
 #include "narrate.h"
 #include "plot.h"
 #include "util.h"
@@ -74,7 +75,7 @@ typedef struct Chapter {
     int steps, hidden;      // --steps, --hidden of the training runs
     CliFloatList lengths;   // --lengths
     int heat_length;        // --heat-length: the example shown in cell 4
-    MemoryRun heat_run;     // cell 4's LSTM run (kept for cell 5's table)
+    AddingRun heat_run;     // cell 4's LSTM run (kept for cell 5's table)
     // checkpoints: a run is saved as BASE-lstm-T50 etc. (BASE: --save, else runs/CHAPTER/adding)
     const char *save;
     int resume;
@@ -84,8 +85,8 @@ typedef struct Chapter {
 } Chapter;
 
 // A run's checkpoint NAME: BASE-lstm-T50, BASE-rnn-T10, ...
-static void run_ckpt_name(char *buf, size_t n, const Chapter *ch, MemoryKind kind, int T) {
-    snprintf(buf, n, "%s-%s-T%d", ch->base, kind == MEMORY_RNN ? "rnn" : "lstm", T);
+static void run_ckpt_name(char *buf, size_t n, const Chapter *ch, CellKind kind, int T) {
+    snprintf(buf, n, "%s-%s-T%d", ch->base, kind == CELL_RNN_TANH ? "rnn" : "lstm", T);
 }
 
 // Ctrl-C or SIGTERM stopped training and the runs are saved: say where and how to go on, and
@@ -360,15 +361,15 @@ static void cell_gates_at_work(Chapter *ch) {
                  ch->hidden, ch->forget_bias, T, ch->steps);
     narrate_text(nr, "(Every training run is saved as %s-MODEL-TN.safetensors; Ctrl-C saves, --resume goes on.)",
                  ch->base);
-    MemoryRun *run = &ch->heat_run;
-    *run = memory_run_config(MEMORY_LSTM, T, ch->common.quick, ch->common.seed);
+    AddingRun *run = &ch->heat_run;
+    *run = adding_run_config(CELL_LSTM, T, ch->common.quick, ch->common.seed);
     run->steps = ch->steps, run->hidden = ch->hidden, run->forget_bias = ch->forget_bias;
-    run_ckpt_name(ch->heat_ckpt, sizeof ch->heat_ckpt, ch, MEMORY_LSTM, T);
+    run_ckpt_name(ch->heat_ckpt, sizeof ch->heat_ckpt, ch, CELL_LSTM, T);
     run->ckpt = ch->heat_ckpt, run->resume = ch->resume;
-    MemoryNet net;
+    AddingNet net;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    memory_run_train(run, &net);
+    adding_run_train(run, &net);
     if (run->interrupted || interrupt_requested()) {
         char path[1300];
         snprintf(path, sizeof path, "%s.safetensors", ch->heat_ckpt);
@@ -381,7 +382,7 @@ static void cell_gates_at_work(Chapter *ch) {
     int window = run->steps / 10 > 0 ? run->steps / 10 : 1;
     for (int s0 = 0; s0 < run->steps; s0 += window) {
         table_fmt(&t, "%d-%d", s0 + 1, s0 + window < run->steps ? s0 + window : run->steps);
-        table_num(&t, memory_mean_loss(run, s0, s0 + window));
+        table_num(&t, adding_mean_loss(run, s0, s0 + window));
     }
     narrate_table(nr, &t);
     narrate_result(nr, "held-out MSE %.4f (baseline 1/6 = 0.1667), trained in %.1f s", run->eval_mse,
@@ -393,11 +394,11 @@ static void cell_gates_at_work(Chapter *ch) {
     float *trace_mem = xmalloc(sizeof(float) * 5 * (size_t)H * T);
     GateTrace tr = {trace_mem, trace_mem + (size_t)H * T, trace_mem + 2 * (size_t)H * T,
                     trace_mem + 3 * (size_t)H * T, trace_mem + 4 * (size_t)H * T};
-    gates_trace(&net.lstm.layer[0], x, T, &tr);
+    gates_trace(&net.cell.cell.lstm, x, T, &tr);
     Tape tp;
     tape_init(&tp, 8u << 20, NULL);
     tp.no_grad = 1;
-    float pred = memory_net_forward(&tp, &net, tensor_from(&tp, 3, (int[]){T, 1, 2}, x))->data[0];
+    float pred = adding_net_forward(&tp, &net, tensor_from(&tp, 3, (int[]){T, 1, 2}, x))->data[0];
     tape_free(&tp);
     narrate_result(nr, "the example: marks at t = %d (u = %.3f) and t = %d (u = %.3f); target %.3f, prediction %.3f",
                    first, x[first * 2], second, x[second * 2], y, pred);
@@ -441,10 +442,12 @@ static void cell_gates_at_work(Chapter *ch) {
                      "cell), whose forget gate stays near 1 afterwards (keeping it), and whose cell row is a\n"
                      "flat band between the marks: the memory the gradient travelled back along.");
     free(x), free(trace_mem), free(label_buf), free(col_labels);
-    memory_net_free(&net);
+    adding_net_free(&net);
 }
 
 // ---- cell 5: RNN vs LSTM as the gap grows ------------------------------------------------------------------
+static const CellKind race_kinds[2] = {CELL_RNN_TANH, CELL_LSTM};   // runs[2 k + kind]
+
 static void cell_lengths(Chapter *ch) {
     Narrator *nr = &ch->nr;
     int n_len = ch->lengths.n;
@@ -453,30 +456,30 @@ static void cell_lengths(Chapter *ch) {
                      "seed, batches, %d Adam updates, lr 1e-2 and clipping at norm 1. Held-out MSE on 512 fresh\n"
                      "sequences; predicting 1 every time scores 1/6. Up to %d runs train at once (--threads).",
                  ch->hidden, ch->steps, ch->common.threads);
-    MemoryRun *runs = xcalloc(2 * (size_t)n_len, sizeof(MemoryRun));
+    AddingRun *runs = xcalloc(2 * (size_t)n_len, sizeof(AddingRun));
     char (*ckpt)[1200] = xmalloc(sizeof *ckpt * 2 * (size_t)n_len);   // the runs' checkpoint NAMEs
     int n_pending = 0;
-    MemoryRun *pending[2 * CLI_LIST_MAX];
+    AddingRun *pending[2 * CLI_LIST_MAX];
     for (int k = 0; k < n_len; k++)
         for (int kind = 0; kind < 2; kind++) {
-            MemoryRun *r = &runs[2 * k + kind];
+            AddingRun *r = &runs[2 * k + kind];
             int T = (int)lrintf(ch->lengths.v[k]);
-            *r = memory_run_config((MemoryKind)kind, T, ch->common.quick, ch->common.seed);
+            *r = adding_run_config(race_kinds[kind], T, ch->common.quick, ch->common.seed);
             r->steps = ch->steps, r->hidden = ch->hidden, r->forget_bias = ch->forget_bias;
-            run_ckpt_name(ckpt[2 * k + kind], sizeof ckpt[0], ch, (MemoryKind)kind, T);
+            run_ckpt_name(ckpt[2 * k + kind], sizeof ckpt[0], ch, race_kinds[kind], T);
             r->ckpt = ckpt[2 * k + kind], r->resume = ch->resume;
-            if (kind == MEMORY_LSTM && T == ch->heat_run.T && ch->heat_run.loss) {
+            if (race_kinds[kind] == CELL_LSTM && T == ch->heat_run.T && ch->heat_run.loss) {
                 *r = ch->heat_run;   // cell 4 trained it already (same seed and settings): reuse it
                 ch->heat_run.loss = ch->heat_run.grad_norm = NULL;   // the table owns it now
             } else {
                 pending[n_pending++] = r;
             }
         }
-    MemoryRun *batch = xmalloc(sizeof(MemoryRun) * (size_t)(n_pending > 0 ? n_pending : 1));
+    AddingRun *batch = xmalloc(sizeof(AddingRun) * (size_t)(n_pending > 0 ? n_pending : 1));
     for (int k = 0; k < n_pending; k++) batch[k] = *pending[k];
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    memory_run_all(batch, n_pending, ch->common.threads);
+    adding_run_all(batch, n_pending, ch->common.threads);
     for (int k = 0; k < n_pending; k++) *pending[k] = batch[k];
     free(batch);
     int stopped = interrupt_requested() != 0;
@@ -495,9 +498,9 @@ static void cell_lengths(Chapter *ch) {
         lens[k] = runs[2 * k].T;
         table_int(&t, runs[2 * k].T);
         for (int kind = 0; kind < 2; kind++) {
-            const MemoryRun *r = &runs[2 * k + kind];
+            const AddingRun *r = &runs[2 * k + kind];
             if (r->diverged_step >= 0)
-                narrate_result(nr, "%s at T = %d diverged at update %d: %s", memory_kind_name(r->kind), r->T,
+                narrate_result(nr, "%s at T = %d diverged at update %d: %s", adding_cell_name(r->kind), r->T,
                                r->diverged_step, r->diverged_what);
             mse[kind][k] = r->eval_mse;
             table_num(&t, r->eval_mse);
@@ -505,11 +508,11 @@ static void cell_lengths(Chapter *ch) {
         table_num(&t, ADDING_BASELINE_MSE);
         float lstm_max = 0.0f;
         for (int kind = 0; kind < 2; kind++) {
-            const MemoryRun *r = &runs[2 * k + kind];
+            const AddingRun *r = &runs[2 * k + kind];
             int clipped = 0;
             for (int s = 0; s < r->steps_done; s++) {
                 clipped += r->grad_norm[s] > r->clip;
-                if (kind == MEMORY_LSTM) lstm_max = fmaxf(lstm_max, r->grad_norm[s]);
+                if (r->kind == CELL_LSTM) lstm_max = fmaxf(lstm_max, r->grad_norm[s]);
             }
             table_fmt(&t, "%.1f%%", 100.0 * clipped / (r->steps_done > 0 ? r->steps_done : 1));
         }
@@ -546,16 +549,16 @@ static void cell_lengths(Chapter *ch) {
     static const char *const colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"};
     for (int k = 0; k < n_len; k++)
         for (int kind = 0; kind < 2; kind++) {
-            const MemoryRun *r = &runs[2 * k + kind];
+            const AddingRun *r = &runs[2 * k + kind];
             int n = 0;
             for (int w = 0; w * window < r->steps_done; w++, n++) {
                 xs[n] = w * window + window / 2;
-                ys[n] = memory_mean_loss(r, w * window, (w + 1) * window);
+                ys[n] = adding_mean_loss(r, w * window, (w + 1) * window);
             }
             char label[64];
-            snprintf(label, sizeof label, "%s, T = %d", memory_kind_name(r->kind), r->T);
+            snprintf(label, sizeof label, "%s, T = %d", adding_cell_name(r->kind), r->T);
             s = plot_add_series(&p, label, xs, ys, n);
-            plot_set_style(&p, s, kind == MEMORY_LSTM ? PLOT_LINES : PLOT_DASHED, colours[k % 7]);
+            plot_set_style(&p, s, r->kind == CELL_LSTM ? PLOT_LINES : PLOT_DASHED, colours[k % 7]);
         }
     write_plot(ch, &p);
     narrate_text(nr, "The LSTM's loss sits at the baseline for a while, then drops within a hundred updates:\n"
@@ -563,7 +566,7 @@ static void cell_lengths(Chapter *ch) {
                      "first marked step. The longer the gap, the later the drop; past the budget there is none.\n"
                      "'clipped' counts the updates whose gradient norm exceeded 1: the LSTM needs clipping less\n"
                      "often than the RNN, but not never.");
-    for (int k = 0; k < 2 * n_len; k++) memory_run_free(&runs[k]);
+    for (int k = 0; k < 2 * n_len; k++) adding_run_free(&runs[k]);
     ch->heat_run.ckpt = NULL;
     free(ckpt), free(runs), free(lens), free(mse[0]), free(mse[1]), free(xs), free(ys);
 }
@@ -581,7 +584,7 @@ static void prepare_checkpoints(Chapter *ch) {
         make_dirs_or_die(dir);
     }
     char first[1200], path[1300];
-    run_ckpt_name(first, sizeof first, ch, MEMORY_LSTM, ch->heat_length);
+    run_ckpt_name(first, sizeof first, ch, CELL_LSTM, ch->heat_length);
     snprintf(path, sizeof path, "%s.safetensors", first);
     FILE *probe = ch->resume ? fopen(path, "rb") : NULL;
     if (ch->resume && !probe)
@@ -595,9 +598,9 @@ int main(int argc, char **argv) {
     memset(&ch, 0, sizeof ch);
     cli_common_init(&ch.common, CHAPTER, 1);
     // the classroom defaults (what --help shows); --quick shrinks them below
-    MemoryRun classroom = memory_run_config(MEMORY_LSTM, 50, 0, 1), quick = memory_run_config(MEMORY_LSTM, 10, 1, 1);
-    int lengths[MEMORY_MAX_LENGTHS];
-    ch.lengths.n = memory_lengths(0, lengths);
+    AddingRun classroom = adding_run_config(CELL_LSTM, 50, 0, 1), quick = adding_run_config(CELL_LSTM, 10, 1, 1);
+    int lengths[ADDING_MAX_LENGTHS];
+    ch.lengths.n = adding_lengths(0, lengths);
     for (int k = 0; k < ch.lengths.n; k++) ch.lengths.v[k] = (float)lengths[k];
     ch.forget_bias = classroom.forget_bias;
     ch.steps = classroom.steps;
@@ -622,7 +625,7 @@ int main(int argc, char **argv) {
         ch.steps = ch.steps < quick.steps ? ch.steps : quick.steps;
         ch.heat_length = ch.heat_length < quick.T ? ch.heat_length : quick.T;
         if (memcmp(&ch.lengths, &default_lengths, sizeof ch.lengths) == 0) {
-            ch.lengths.n = memory_lengths(1, lengths);
+            ch.lengths.n = adding_lengths(1, lengths);
             for (int k = 0; k < ch.lengths.n; k++) ch.lengths.v[k] = (float)lengths[k];
         }
     }
@@ -652,8 +655,8 @@ int main(int argc, char **argv) {
         "     What happens to the heatmaps and to the gradient figure?",
         "Run with --forget-bias 0 and --forget-bias 3. At which update does the T = 100 LSTM's loss drop?\n"
         "     Relate it to cell 3's slopes.",
-        "Remove clip_grad_norm from memory_run_train() (keep the NaN check). Does any run diverge, when,\n"
-        "     and which tensor goes bad first?",
+        "Remove clip_grad_norm from adding_run_train() in common/adding_train.c (keep the NaN check).\n"
+        "     Does any run diverge, when, and which tensor goes bad first?",
         NULL};
     narrate_summary(&ch.nr,
                     "the cell state is updated by addition, so the gradient along it is multiplied by forget gates\n"
@@ -661,6 +664,6 @@ int main(int argc, char **argv) {
                     "problem at lengths where the RNN stays at the baseline. Nothing bounds it from above: keep clipping.",
                     exercises);
     if (!ch.common.quiet) printf("\n(%.1f s in all)\n", seconds_since(&start));
-    memory_run_free(&ch.heat_run);
+    adding_run_free(&ch.heat_run);
     return 0;
 }

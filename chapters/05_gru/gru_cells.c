@@ -1,5 +1,7 @@
 // gru_cells.c: chapter 05's cells 3 and 4, the GRU trained on chapter 03's adding problem
 // (see gru_chapter.h; main.c runs them). Moved out of main.c when the Seq2Seq half arrived.
+// The training itself, its checkpoints and its Ctrl-C handling are common/adding_train.c's,
+// the code chapter 03 runs.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,10 +9,14 @@
 #include <time.h>
 
 #include "adding_task.h"
+#include "fileio.h"
 #include "gru_chapter.h"
 #include "gru_lesson.h"
 #include "heatmap.h"
+#include "interrupt.h"
 #include "util.h"
+
+#define GRU05_DEFAULT_OUT "figures/05_gru"
 
 double gru05_seconds_since(const struct timespec *start) {
     struct timespec now;
@@ -25,6 +31,42 @@ void gru05_write_plot(Chapter *ch, Plot *p) {
         narrate_text(&ch->nr, "wrote %s/%s.png (+ .csv, .gp)", ch->common.out, p->name);
     }
     plot_free(p);
+}
+
+// ---- checkpoints -----------------------------------------------------------------------------------
+// A run's checkpoint NAME: BASE-gru-T50, BASE-lstm-T10, BASE-rnn-T5, ...
+static void run_ckpt_name(char *buf, size_t n, const Chapter *ch, CellKind kind, int T) {
+    snprintf(buf, n, "%s-%s-T%d", ch->base, kind == CELL_GRU ? "gru" : kind == CELL_LSTM ? "lstm" : "rnn", T);
+}
+
+void gru05_prepare_checkpoints(Chapter *ch) {
+    const char *save = ch->cho.save;   // the second half's NAME: our runs go beside it
+    const char *slash = save ? strrchr(save, '/') : NULL;
+    if (save) snprintf(ch->base, sizeof ch->base, "%.*sadding", slash ? (int)(slash - save + 1) : 0, save);
+    else if (strcmp(ch->common.out, GRU05_DEFAULT_OUT) == 0) snprintf(ch->base, sizeof ch->base, "runs/05_gru/adding");
+    else snprintf(ch->base, sizeof ch->base, "%s/adding", ch->common.out);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", ch->base);
+    char *end = strrchr(dir, '/');
+    if (end && end != dir) {
+        *end = '\0';
+        make_dirs_or_die(dir);
+    }
+    char first[1200], path[1300];
+    run_ckpt_name(first, sizeof first, ch, CELL_GRU, ch->heat_length);
+    snprintf(path, sizeof path, "%s.safetensors", first);
+    FILE *probe = ch->cho.resume ? fopen(path, "rb") : NULL;
+    if (ch->cho.resume && !probe)
+        die("--resume: %s: no such checkpoint (HINT: a run writes it when its first training run ends or is "
+            "interrupted; cells 3-4 save beside --save's NAME, or in --out)", path);
+    if (probe) fclose(probe);
+}
+
+// Ctrl-C or SIGTERM stopped training and the runs are saved: say where and how to go on, and
+// exit as a shell reports the signal (130, 143).
+static _Noreturn void stop_interrupted(const Chapter *ch, const char *saved) {
+    interrupt_report(saved, ch->cho.resume_hint);
+    exit(interrupt_exit_status());
 }
 
 // ---- cell 3: the gates of a trained GRU ---------------------------------------------------------
@@ -73,11 +115,21 @@ void gru05_cell_gates_at_work(Chapter *ch) {
                      "%d Adam updates of batches of 32, lr 1e-2, clip at norm 1. Then read one example through\n"
                      "gru_lesson_step() and draw the gates over time: rows are units, columns time steps.",
                  ch->hidden, T, ch->steps);
+    narrate_text(nr, "(Every training run of cells 3-4 is saved as %s-CELL-TN.safetensors; Ctrl-C saves, --resume\n"
+                     "goes on.)", ch->base);
     AddingRun *run = &ch->heat_run;
     *run = adding_run_config(CELL_GRU, T, ch->common.quick, ch->common.seed);
     run->steps = ch->steps, run->hidden = ch->hidden;
+    run_ckpt_name(ch->heat_ckpt, sizeof ch->heat_ckpt, ch, CELL_GRU, T);
+    run->ckpt = ch->heat_ckpt, run->resume = ch->cho.resume;
     AddingNet net;
     adding_run_train(run, &net);
+    ch->adding_trained |= run->steps_done > run->start_step;
+    if (run->interrupted || interrupt_requested()) {
+        char path[1300];
+        snprintf(path, sizeof path, "%s.safetensors", ch->heat_ckpt);
+        stop_interrupted(ch, path);
+    }
     if (run->diverged_step >= 0)
         die("training diverged at update %d: %s (try a smaller --lr)", run->diverged_step + 1, run->diverged_what);
     Table t;
@@ -169,6 +221,7 @@ void gru05_cell_lengths(Chapter *ch) {
                  ch->hidden, ch->steps, ch->common.threads);
     AddingRun *runs = xcalloc((size_t)N_KINDS * n_len, sizeof(AddingRun));
     AddingRun **todo = xmalloc(sizeof(AddingRun *) * (size_t)N_KINDS * n_len);
+    char (*ckpt)[1200] = xmalloc(sizeof *ckpt * (size_t)N_KINDS * n_len);   // the runs' checkpoint NAMEs
     int n_todo = 0;
     for (int k = 0; k < n_len; k++)
         for (int c = 0; c < N_KINDS; c++) {
@@ -176,6 +229,8 @@ void gru05_cell_lengths(Chapter *ch) {
             int T = (int)lrintf(ch->lengths.v[k]);
             *r = adding_run_config(race_kinds[c], T, ch->common.quick, ch->common.seed);
             r->steps = ch->steps, r->hidden = ch->hidden;
+            run_ckpt_name(ckpt[N_KINDS * k + c], sizeof ckpt[0], ch, race_kinds[c], T);
+            r->ckpt = ckpt[N_KINDS * k + c], r->resume = ch->cho.resume;
             if (race_kinds[c] == CELL_GRU && T == ch->heat_run.T && ch->heat_run.loss) {
                 *r = ch->heat_run;   // cell 3 trained it already (same seed and settings): reuse it
                 ch->heat_run.loss = ch->heat_run.grad_norm = NULL;   // the table owns it now
@@ -188,8 +243,18 @@ void gru05_cell_lengths(Chapter *ch) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     adding_run_all(batch, n_todo, ch->common.threads);
-    for (int k = 0; k < n_todo; k++) *todo[k] = batch[k];
+    int stopped = interrupt_requested() != 0;
+    for (int k = 0; k < n_todo; k++) {
+        *todo[k] = batch[k];
+        stopped |= batch[k].interrupted != 0;
+        ch->adding_trained |= batch[k].steps_done > batch[k].start_step;
+    }
     free(batch), free(todo);
+    if (stopped) {   // every run that had started is saved
+        char saved[1300];
+        snprintf(saved, sizeof saved, "%s-*.safetensors", ch->base);
+        stop_interrupted(ch, saved);
+    }
     double wall = gru05_seconds_since(&start);
 
     Table t;
@@ -299,6 +364,7 @@ void gru05_cell_lengths(Chapter *ch) {
                      "number for number (the same code path, seed and batches).");
     for (int k = 0; k < N_KINDS * n_len; k++) adding_run_free(&runs[k]);
     for (int c = 0; c < N_KINDS; c++) free(mse[c]), free(hits[c]);
-    free(runs), free(lens), free(xs), free(ys);
+    ch->heat_run.ckpt = NULL;
+    free(ckpt), free(runs), free(lens), free(xs), free(ys);
 }
 

@@ -25,7 +25,8 @@
 //     main.c         the driver, cells 1 and 2
 //     gru_lesson.c   the GRU built from primitive ops, one tensor per gate (cells 1 and 3)
 //     bptt.c         1000 steps of ones, RNN / LSTM / GRU, in double with a running scale (2)
-//     gru_cells.c    cells 3 and 4; adding_runs.c trains the three cells on the adding problem
+//     gru_cells.c    cells 3 and 4 (common/adding_train.c, chapter 03's trainer, trains the
+//                    three cells on the adding problem, with checkpoints and --resume)
 //     cho_seq2seq.c  Cho et al.'s model as a Seq2SeqModel (bentrevett notebook 2's names)
 //     cho_runs.c     one trained model, the comparison tables, the Seq2Seq figures
 //     cho_lesson.c   cells 5-11, the options of the second half, --load / --translate
@@ -34,6 +35,7 @@
 //
 // Run:      ./bin/05_gru               (classroom default, both halves: README.md "Timing")
 //           ./bin/05_gru --quick        (4 s of CPU; --help lists the options)
+//           Ctrl-C saves the runs in progress; the same command with --resume goes on from there
 //           ./bin/05_gru --part seq2seq --context-every-step off     (the ablation as the main run)
 //           ./bin/05_gru --data multi30k --preset bentrevett --out runs/05_multi30k
 //           ./bin/05_gru --load runs/05_gru/dates.best --translate "3. märz 1998"
@@ -50,6 +52,9 @@
 //     seq2seq_by_length   test exact match against source length, the same three
 //     bottleneck_by_length  the copy task (3-30 symbols): exact match and BLEU against length
 //     copy_by_length.csv  the same numbers for chapter 07 (common/seq2seq_report.h)
+//           runs/05_gru/adding-{rnn,lstm,gru}-TN{,.train}.safetensors  each training run of cells
+//           3-4 (with --out DIR: DIR/adding-...; with --save NAME: adding-... beside NAME), and the
+//           second half's checkpoints (runs/05_gru/DATA...)
 //
 // Expect (seed 1; any thread count gives the same numbers; README.md has the tables):
 //     cell 1: primitive-op GRU vs fused: values identical, gradients within 1.0e-6 (largest 8.1)
@@ -68,13 +73,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "adding_runs.h"
 #include "adding_task.h"
+#include "adding_train.h"
 #include "bptt.h"
 #include "cli.h"
 #include "gru_chapter.h"
 #include "gru_lesson.h"
 #include "heatmap.h"
+#include "interrupt.h"
 #include "narrate.h"
 #include "plot.h"
 #include "util.h"
@@ -349,6 +355,7 @@ int main(int argc, char **argv) {
     if (ch.cho.load) return cho_run_loaded(&ch.cho, &ch.common);
     if (!ch.common.no_plots) cli_prepare_out(&ch.common);
     int gru_half = ch.cho.part != CHO_PART_SEQ2SEQ, cho_half = ch.cho.part != CHO_PART_GRU;
+    if (gru_half) gru05_prepare_checkpoints(&ch);
     narrate_init(&ch.nr, gru_half * CHAPTER_CELLS + cho_half * cho_lesson_cells(&ch.cho), ch.common.quiet,
                  ch.common.pause);
     struct timespec start;
@@ -357,10 +364,15 @@ int main(int argc, char **argv) {
     if (gru_half) {   // the GRU itself
         cell_gru_by_hand(&ch);
         cell_long_sequence(&ch);
+        interrupt_install();   // from here on, Ctrl-C finishes the update, saves and says how to resume
         gru05_cell_gates_at_work(&ch);
         gru05_cell_lengths(&ch);
+        interrupt_reset();
     }
-    // Cho et al.'s encoder-decoder, on chapter 04's machinery (cho_lesson.c)
+    // Cho et al.'s encoder-decoder, on chapter 04's machinery (cho_lesson.c). With --resume, if
+    // cells 3-4 still had to train, the last run was stopped there: the second half had not begun
+    // (or an older run of it would give the same numbers), so it starts afresh.
+    if (gru_half && ch.adding_trained) ch.cho.resume = 0;
     if (cho_half) cho_lesson_run(&ch.cho, &ch.common, &ch.nr, &ch.gp);
 
     static const char *const exercises[] = {

@@ -1,13 +1,17 @@
-// adding_runs.c: see adding_runs.h. Chapter 05.
-#include "adding_runs.h"
+// adding_train.c: see adding_train.h. Introduced in chapter 03; chapter 05 adds the GRU.
+#include "adding_train.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "adding_task.h"
+#include "checkpoint.h"
+#include "interrupt.h"
+#include "json.h"
 #include "ops.h"
 #include "optim.h"
 #include "util.h"
@@ -22,6 +26,7 @@ const char *adding_cell_name(CellKind kind) {
     return "?";
 }
 
+// The parameter prefix, PyTorch's attribute name in the reference model: rnn, lstm or gru.
 static const char *cell_prefix(CellKind kind) {
     return kind == CELL_LSTM ? "lstm" : kind == CELL_GRU ? "gru" : "rnn";
 }
@@ -88,6 +93,123 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+// ---- checkpoints ---------------------------------------------------------------------------
+
+char *adding_run_config_json(const AddingRun *run) {
+    static const char *const models[] = {"adding_rnn", "adding_rnn_relu", "adding_lstm", "adding_gru"};
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "{\"model\":\"%s\",\"T\":%d,\"hidden\":%d,\"batch\":%d,\"lr\":%.9g,\"clip\":%.9g,", models[run->kind],
+              run->T, run->hidden, run->batch, (double)run->lr, (double)run->clip);
+    if (run->kind == CELL_LSTM) sb_printf(&sb, "\"forget_bias\":%.9g,", (double)run->forget_bias);
+    if (run->kind == CELL_GRU && !isnan(run->update_bias))
+        sb_printf(&sb, "\"update_bias\":%.9g,", (double)run->update_bias);
+    sb_printf(&sb, "\"seed\":%llu}", (unsigned long long)run->seed);
+    return sb.s;
+}
+
+// What the run has done so far, saved beside the model: a resumed run plots the whole curve.
+static char *history_json(const AddingRun *run) {
+    StrBuf sb;
+    sb_init(&sb);
+    const float *curves[2] = {run->loss, run->grad_norm};
+    static const char *const keys[2] = {"loss", "grad_norm"};
+    sb_puts(&sb, "{");
+    for (int c = 0; c < 2; c++) {
+        sb_printf(&sb, "%s\"%s\":[", c ? "," : "", keys[c]);
+        for (int s = 0; s < run->steps_done; s++) {
+            if (s) sb_puts(&sb, ",");
+            json_write_float_exact(&sb, curves[c][s]);
+        }
+        sb_puts(&sb, "]");
+    }
+    sb_printf(&sb, ",\"diverged_step\":%d,\"diverged_what\":", run->diverged_step);
+    json_write_string(&sb, run->diverged_what, strlen(run->diverged_what));
+    sb_puts(&sb, "}");
+    return sb.s;
+}
+
+// Fills loss, grad_norm (room for run->steps), steps_done and diverged_*; 0 and err if malformed.
+static int read_history(AddingRun *run, const char *text, char *err, size_t errlen) {
+    Json doc;
+    if (!text) return snprintf(err, errlen, "no training history in the checkpoint"), 0;
+    if (!json_parse(&doc, text, strlen(text), err, errlen)) return 0;
+    const JsonNode *root = json_root(&doc);
+    const JsonNode *curves[2] = {json_get(&doc, root, "loss"), json_get(&doc, root, "grad_norm")};
+    const JsonNode *dstep = json_get(&doc, root, "diverged_step"), *dwhat = json_get(&doc, root, "diverged_what");
+    int ok = curves[0] && curves[1] && dstep && dwhat && curves[0]->type == JSON_ARRAY &&
+             curves[1]->type == JSON_ARRAY && curves[0]->count == curves[1]->count && dstep->type == JSON_NUMBER &&
+             dwhat->type == JSON_STRING && dstep->number >= -1 && dstep->number < curves[0]->count;
+    if (!ok) snprintf(err, errlen, "the training history in the checkpoint is malformed");
+    else if (curves[0]->count > run->steps)
+        ok = 0, snprintf(err, errlen, "the checkpoint has done %d updates, more than the %d asked for", curves[0]->count,
+                         run->steps);
+    float *dst[2] = {run->loss, run->grad_norm};
+    for (int c = 0; c < 2 && ok; c++) {
+        int s = 0;
+        for (const JsonNode *v = json_first(&doc, curves[c]); v && ok; v = json_next(&doc, v))
+            if (!json_read_float_exact(v, &dst[c][s++]))
+                ok = 0, snprintf(err, errlen, "the training history in the checkpoint is malformed");
+    }
+    if (ok) {
+        run->steps_done = curves[0]->count;
+        run->diverged_step = (int)dstep->number;
+        snprintf(run->diverged_what, sizeof run->diverged_what, "%s", dwhat->str);
+    }
+    json_free(&doc);
+    return ok;
+}
+
+// The updates applied so far: a diverged run stopped before updating at its last step.
+static long updates_done(const AddingRun *run) { return run->diverged_step >= 0 ? run->diverged_step : run->steps_done; }
+
+// A run_id that two identical runs share (they write identical files), made from the config.
+static void make_run_id(char *buf, size_t n, const char *config) {
+    uint64_t h = 1469598103934665603ull;   // FNV-1a
+    for (const unsigned char *p = (const unsigned char *)config; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    snprintf(buf, n, "adding-%016llx", (unsigned long long)h);
+}
+
+static void save_run(const AddingRun *run, const Params *P, Adam *adam, Rng *data_rng) {
+    char *config = adding_run_config_json(run), *history = history_json(run), run_id[64];
+    make_run_id(run_id, sizeof run_id, config);
+    const char *extra[2] = {"history", history};
+    CheckpointMeta meta = {.config = config, .run_id = run_id, .step = updates_done(run), .extra = extra, .n_extra = 1};
+    // One save at a time: adding_run_all's threads share the hold count of interrupt.c.
+#pragma omp critical(adding_checkpoint)
+    {
+        interrupt_hold();   // a second Ctrl-C waits until both files are written
+        checkpoint_save_or_die(run->ckpt, P, &meta, &(TrainState){.adam = adam, .rng = data_rng});
+        interrupt_release();
+    }
+    free(config), free(history);
+}
+
+// Load NAME into the model, Adam, the data Rng and the history; returns the updates it has
+// done, or 0 when there is no NAME.safetensors (the run starts afresh).
+static int resume_run(AddingRun *run, Params *P, Adam *adam, Rng *data_rng) {
+    char path[4200], err[1300];
+    snprintf(path, sizeof path, "%s.safetensors", run->ckpt);
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return 0;
+    fclose(probe);
+    Checkpoint ck;
+    char *config = adding_run_config_json(run);
+    if (!checkpoint_open(&ck, run->ckpt, err, sizeof err)) die("--resume: %s", err);
+    checkpoint_check_config_or_die(&ck, config);
+    checkpoint_load_params_or_die(&ck, P);
+    checkpoint_load_train_or_die(&ck, P, &(TrainState){.adam = adam, .rng = data_rng});
+    if (!read_history(run, checkpoint_meta(&ck, "history"), err, sizeof err)) die("--resume: %s: %s", path, err);
+    if (updates_done(run) != ck.step || adam->step != ck.step)
+        die("--resume: %s: the history has %d updates, Adam %ld, but the checkpoint is at update %ld", path,
+            run->steps_done, adam->step, ck.step);
+    checkpoint_close(&ck);
+    free(config);
+    return run->steps_done;
+}
+
+// ---- training --------------------------------------------------------------------------------
+
 // Held-out sequences (the same for every run): the MSE and the share of hits.
 static void evaluate(AddingRun *run, const AddingNet *net, Tape *tp) {
     int T = run->T, EB = run->eval_batch;
@@ -107,7 +229,7 @@ static void evaluate(AddingRun *run, const AddingNet *net, Tape *tp) {
 }
 
 void adding_run_train(AddingRun *run, AddingNet *keep) {
-    double start = now_seconds();
+    double t0 = now_seconds();
     Rng init_rng, data_rng;
     rng_seed(&init_rng, run->seed);
     rng_seed(&data_rng, run->seed ^ 0xadd1e5ull);   // every cell sees the same batches
@@ -126,10 +248,19 @@ void adding_run_train(AddingRun *run, AddingNet *keep) {
     run->steps_done = 0;
     run->diverged_step = -1;
     run->diverged_what[0] = '\0';
+    run->interrupted = 0;
     float *x = xmalloc(sizeof(float) * (size_t)T * B * 2);   // (T, B, 2)
     float *y = xmalloc(sizeof(float) * (size_t)B);           // (B)
+    int start = run->ckpt && run->resume ? resume_run(run, &net.P, &opt, &data_rng) : 0;
+    run->start_step = start;
 
-    for (int step = 0; step < run->steps; step++) {
+    for (int step = start; step < run->steps && run->diverged_step < 0; step++) {
+        // Ctrl-C arrived during the previous update (or a test's stop_after): stop and save
+        int sig = run->ckpt ? interrupt_requested() : 0;
+        if (sig || (run->stop_after > 0 && step - start >= run->stop_after)) {
+            run->interrupted = sig ? sig : -1;
+            break;
+        }
         adding_batch(&data_rng, T, B, x, y, NULL, NULL);
         tape_reset(&tp);
         // 1. compute every gradient
@@ -150,20 +281,22 @@ void adding_run_train(AddingRun *run, AddingNet *keep) {
             run->diverged_step = step;
             break;
         }
-        // ... and clip them (gates fix vanishing, not exploding)
+        // ... and clip them: the gates fix vanishing gradients, but nothing stops them growing
         run->grad_norm[step] = (float)clip_grad_norm(&net.P, run->clip);
         // 3. apply the update
         adam_step(&opt);
     }
 
+    if (run->ckpt) save_run(run, &net.P, &opt, &data_rng);
+
     run->eval_mse = run->eval_hits = NAN;
-    if (run->diverged_step < 0) evaluate(run, &net, &tp);
+    if (run->diverged_step < 0 && !run->interrupted) evaluate(run, &net, &tp);
     free(x), free(y);
     tape_free(&tp);
     adam_free(&opt);
     if (keep) *keep = net;   // the Tensor structs stay where they are: the copy is the model
     else adding_net_free(&net);
-    run->seconds = now_seconds() - start;
+    run->seconds = now_seconds() - t0;
 }
 
 void adding_run_free(AddingRun *run) {
