@@ -89,9 +89,10 @@ int cho_options_add(ChoOptions *o, CliOption *t, int n) {
         {"bottleneck-task", CLI_STRING, &o->bottleneck, "toy task trained for the length experiment (none: skip; "
          "not run with multi30k)", 0, 0, NULL},
         {"samples", CLI_INT, &o->samples, "validation sentences translated after every epoch", .min = 0, .max = 16},
-        {"save", CLI_STRING, &o->save, "checkpoint NAME (default runs/" CHO_CHAPTER "/DATA, or OUT/DATA with --out)",
+        {"save", CLI_STRING, &o->save, "Seq2Seq checkpoint NAME (default runs/" CHO_CHAPTER "/DATA, or OUT/DATA with --out); "
+         "cells 3-4 save beside it as adding-<cell>-T<n>",
          0, 0, NULL},
-        {"resume", CLI_BOOL, &o->resume, "continue the run saved under --save", 0, 0, NULL},
+        {"resume", CLI_BOOL, &o->resume, "continue the runs saved under --save (cells 3-4 and the Seq2Seq half)", 0, 0, NULL},
         {"load", CLI_STRING, &o->load, "a checkpoint to translate with (--translate) or test; no training", 0, 0,
          NULL},
         {"translate", CLI_STRING, &o->translate, "with --load: translate this sentence and stop", 0, 0, NULL},
