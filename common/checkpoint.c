@@ -154,6 +154,12 @@ static int write_train(const char *path, const Params *P, const TrainState *ts, 
     return ok;
 }
 
+void checkpoint_run_id(char *buf, size_t n, const char *prefix, const char *config) {
+    uint64_t h = 1469598103934665603ull;   // FNV-1a, 64 bits
+    for (const unsigned char *p = (const unsigned char *)config; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    snprintf(buf, n, "%s-%016llx", prefix, (unsigned long long)h);
+}
+
 int checkpoint_save(const char *name, const Params *P, const CheckpointMeta *meta, const TrainState *ts,
                     char *err, size_t errlen) {
     char model_path[4096], train_path[4096];

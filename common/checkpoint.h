@@ -69,6 +69,11 @@ typedef struct Checkpoint {
     long step;
 } Checkpoint;
 
+// A run_id made from the run's configuration (FNV-1a of the JSON), "PREFIX-0123456789abcdef":
+// two identical runs share it, so they write identical files (the bit-exact rerun tests compare
+// checkpoints byte for byte); the step, saved in both files, still tells two saves apart.
+void checkpoint_run_id(char *buf, size_t n, const char *prefix, const char *config);
+
 // Write NAME.safetensors and, when ts is not NULL, NAME.train.safetensors.
 int checkpoint_save(const char *name, const Params *P, const CheckpointMeta *meta, const TrainState *ts,
                     char *err, size_t errlen);

@@ -247,10 +247,11 @@ static int read_history(Seq2SeqRun *run, const char *text, char *err, size_t err
 
 static void save_checkpoints(const Seq2SeqRun *run, const Seq2SeqModel *m, const Seq2SeqData *d, Adam *adam,
                              BatchIter *it, Rng *rng, int new_best) {
-    char *history = history_json(run);
+    char *history = history_json(run), run_id[64];
     const char *extra[2] = {"history", history};
+    checkpoint_run_id(run_id, sizeof run_id, "seq2seq", run->config_json);   // identical runs, identical files
     CheckpointMeta meta = {.config = run->config_json, .src_vocab = &d->src_vocab, .tgt_vocab = &d->tgt_vocab,
-                           .step = run->steps, .extra = extra, .n_extra = 1};
+                           .run_id = run_id, .step = run->steps, .extra = extra, .n_extra = 1};
     checkpoint_save_or_die(run->ckpt, &m->P, &meta, &(TrainState){adam, it, rng});
     if (new_best) {
         char best[4200];

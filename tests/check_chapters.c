@@ -1,6 +1,6 @@
 // check_chapters.c: every chapter program, run as a student runs it.
 //  * `--quick` exits 0 and writes its figures' CSVs;
-//  * run twice with the same seed and thread count, every CSV is byte-identical (the
+//  * run twice with the same seed and thread count, every CSV and every checkpoint is byte-identical (the
 //    reproducibility promise of the README);
 //  * bad options are refused with one line naming the option and exit status 2.
 // The programs are found as bin/NN_name (the Makefile builds them before the tests).
@@ -73,12 +73,14 @@ START_TEST(test_quick_runs_are_bit_identical) {
         struct dirent *e;
         while ((e = readdir(d))) {
             size_t len = strlen(e->d_name);
-            if (len < 5 || strcmp(e->d_name + len - 4, ".csv") != 0) continue;
+            int is_csv = len >= 5 && strcmp(e->d_name + len - 4, ".csv") == 0;
+            int is_checkpoint = len >= 13 && strcmp(e->d_name + len - 12, ".safetensors") == 0;
+            if (!is_csv && !is_checkpoint) continue;
             char fa[1024], fb[1024];  // dir (< 256) + a file name (< 256)
             snprintf(fa, sizeof fa, "%s/%s", dir_a, e->d_name);
             snprintf(fb, sizeof fb, "%s/%s", dir_b, e->d_name);
             ck_assert_msg(files_equal(fa, fb), "%s: %s differs between two runs with the same seed", names[c], e->d_name);
-            csvs++;
+            csvs += is_csv;
         }
         closedir(d);
         ck_assert_msg(csvs > 0, "%s --quick wrote no CSV", names[c]);

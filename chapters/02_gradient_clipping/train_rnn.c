@@ -118,16 +118,9 @@ static int read_history(ClipRun *run, const char *text, char *err, size_t errlen
 // The updates applied so far: a diverged run stopped before updating at its last step.
 static long updates_done(const ClipRun *run) { return run->diverged_step >= 0 ? run->diverged_step : run->steps_done; }
 
-// A run_id that two identical runs share (they write identical files), made from the config.
-static void make_run_id(char *buf, size_t n, const char *config) {
-    uint64_t h = 1469598103934665603ull;   // FNV-1a
-    for (const unsigned char *p = (const unsigned char *)config; *p; p++) h = (h ^ *p) * 1099511628211ull;
-    snprintf(buf, n, "adding_rnn-%016llx", (unsigned long long)h);
-}
-
 static void save_run(const ClipRun *run, const Params *P, Rng *data_rng) {
     char *config = clip_run_config_json(run), *history = history_json(run), run_id[64];
-    make_run_id(run_id, sizeof run_id, config);
+    checkpoint_run_id(run_id, sizeof run_id, "adding_rnn", config);
     const char *extra[2] = {"history", history};
     CheckpointMeta meta = {.config = config, .run_id = run_id, .step = updates_done(run), .extra = extra, .n_extra = 1};
     interrupt_hold();   // a second Ctrl-C waits until both files are written
