@@ -720,6 +720,27 @@ static const Glyph GLYPHS[] = {
     {0x00B7, 6, {"##",        // · (middle dot)
                  "##"}},
     {0x2013, 6, {"######"}},  // – (en dash)
+    // typographic quotes (Multi30k's German captions use „…“): commas and turned commas, high or low
+    {0x2018, 2, {".#",        // ‘ (left single quote)
+                 "#.",
+                 "##",
+                 "##"}},
+    {0x2019, 2, {"##",        // ’ (right single quote, apostrophe)
+                 "##",
+                 ".#",
+                 "#."}},
+    {0x201C, 2, {".#.#",      // “ (left double quote)
+                 "#.#.",
+                 "####",
+                 "####"}},
+    {0x201D, 2, {"####",      // ” (right double quote)
+                 "####",
+                 ".#.#",
+                 "#.#."}},
+    {0x201E, 8, {"####",      // „ (low double quote)
+                 "####",
+                 ".#.#",
+                 "#.#."}},
 };
 
 // ---- accents, and the letters built from them ----------------------------------------
