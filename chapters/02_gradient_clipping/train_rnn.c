@@ -12,6 +12,7 @@
 #include "init.h"
 #include "interrupt.h"
 #include "json.h"
+#include "step_history.h"
 #include "layers.h"
 #include "ops.h"
 #include "optim.h"
@@ -63,56 +64,25 @@ char *clip_run_config_json(const ClipRun *run) {
     return sb.s;
 }
 
-// What the run has done so far, saved beside the model: a resumed run plots the whole curve.
+// The run's record as a StepHistory view (common/step_history.h).
+static StepHistory history_of(ClipRun *run) {
+    return (StepHistory){.loss = run->loss, .grad_norm = run->grad_norm, .capacity = run->steps,
+                         .done = run->steps_done, .diverged_step = run->diverged_step,
+                         .diverged_what = run->diverged_what, .diverged_what_size = sizeof run->diverged_what};
+}
+
 static char *history_json(const ClipRun *run) {
-    StrBuf sb;
-    sb_init(&sb);
-    const float *curves[2] = {run->loss, run->grad_norm};
-    static const char *const keys[2] = {"loss", "grad_norm"};
-    sb_puts(&sb, "{");
-    for (int c = 0; c < 2; c++) {
-        sb_printf(&sb, "%s\"%s\":[", c ? "," : "", keys[c]);
-        for (int s = 0; s < run->steps_done; s++) {
-            if (s) sb_puts(&sb, ",");
-            json_write_float_exact(&sb, curves[c][s]);
-        }
-        sb_puts(&sb, "]");
-    }
-    sb_printf(&sb, ",\"diverged_step\":%d,\"diverged_what\":", run->diverged_step);
-    json_write_string(&sb, run->diverged_what, strlen(run->diverged_what));
-    sb_puts(&sb, "}");
-    return sb.s;
+    StepHistory h = history_of((ClipRun *)run);   // only read
+    return step_history_json(&h);
 }
 
 // Fills loss, grad_norm (room for run->steps), steps_done and diverged_*; 0 and err if malformed.
 static int read_history(ClipRun *run, const char *text, char *err, size_t errlen) {
-    Json doc;
-    if (!text) return snprintf(err, errlen, "no training history in the checkpoint"), 0;
-    if (!json_parse(&doc, text, strlen(text), err, errlen)) return 0;
-    const JsonNode *root = json_root(&doc);
-    const JsonNode *curves[2] = {json_get(&doc, root, "loss"), json_get(&doc, root, "grad_norm")};
-    const JsonNode *dstep = json_get(&doc, root, "diverged_step"), *dwhat = json_get(&doc, root, "diverged_what");
-    int ok = curves[0] && curves[1] && dstep && dwhat && curves[0]->type == JSON_ARRAY &&
-             curves[1]->type == JSON_ARRAY && curves[0]->count == curves[1]->count && dstep->type == JSON_NUMBER &&
-             dwhat->type == JSON_STRING && dstep->number >= -1 && dstep->number < curves[0]->count;
-    if (!ok) snprintf(err, errlen, "the training history in the checkpoint is malformed");
-    else if (curves[0]->count > run->steps)
-        ok = 0, snprintf(err, errlen, "the checkpoint has done %d updates, more than the %d asked for", curves[0]->count,
-                         run->steps);
-    float *dst[2] = {run->loss, run->grad_norm};
-    for (int c = 0; c < 2 && ok; c++) {
-        int s = 0;
-        for (const JsonNode *v = json_first(&doc, curves[c]); v && ok; v = json_next(&doc, v))
-            if (!json_read_float_exact(v, &dst[c][s++]))
-                ok = 0, snprintf(err, errlen, "the training history in the checkpoint is malformed");
-    }
-    if (ok) {
-        run->steps_done = curves[0]->count;
-        run->diverged_step = (int)dstep->number;
-        snprintf(run->diverged_what, sizeof run->diverged_what, "%s", dwhat->str);
-    }
-    json_free(&doc);
-    return ok;
+    StepHistory h = history_of(run);
+    if (!step_history_read(&h, text, err, errlen)) return 0;
+    run->steps_done = h.done;
+    run->diverged_step = h.diverged_step;
+    return 1;
 }
 
 // The updates applied so far: a diverged run stopped before updating at its last step.
