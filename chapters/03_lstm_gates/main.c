@@ -56,6 +56,7 @@
 #include "grad_flow.h"
 #include "heatmap.h"
 #include "interrupt.h"
+#include "adding_figures.h"
 #include "adding_train.h"
 #include "narrate.h"
 #include "plot.h"
@@ -314,40 +315,15 @@ static void cell_long_sequence(Chapter *ch) {
 }
 
 // ---- cell 4: the gates of a trained LSTM ------------------------------------------------------------------
-// One example with well separated marks: the first in the first quarter, the second in the last.
-static void pick_example(int T, float *x, float *y, int *first, int *second) {
-    Rng rng;
-    rng_seed(&rng, 2024);
-    for (int tries = 0; tries < 1000; tries++) {
-        adding_batch(&rng, T, 1, x, y, first, second);
-        if (*first < T / 4 && *second >= T - T / 4) return;
-    }
-}
-
+// A (H, T) matrix as a heatmap with the two marks (common/adding_figures.c).
 static void write_gate_heatmap(Chapter *ch, const char *name, const char *title, const char *value_label,
                                const float *values, int H, int T, HeatmapColormap cmap, double lo, double hi,
                                const char *const *col_labels, const int marks[2]) {
     if (ch->common.no_plots) return;
-    HeatmapOptions o;
-    heatmap_options_init(&o);
-    o.title = title;
-    o.x_label = "time step t";
-    o.y_label = "unit";
-    o.value_label = value_label;
-    o.colormap = cmap;
-    o.vmin = lo, o.vmax = hi;
-    o.col_labels = col_labels;
-    float line_col[2][2], line_row[2] = {-0.5f, (float)H - 0.5f};
-    Rgb line = cmap == HEATMAP_SIGNED ? (Rgb){0, 0, 0} : (Rgb){255, 60, 60};
-    char legend[2][64];
-    for (int m = 0; m < 2; m++) {   // on the left edge of the marked column, so the column shows
-        snprintf(legend[m], sizeof legend[m], "%s mark, t = %d (right of the line)", m == 0 ? "first" : "second",
-                 marks[m]);
-        line_col[m][0] = line_col[m][1] = (float)marks[m] - 0.5f;
-        heatmap_add_path(&o, line_col[m], line_row, 2, line, legend[m]);
-    }
     char err[512];
-    if (!heatmap_write(ch->common.out, name, values, H, T, &o, &ch->gp, err, sizeof err)) die("%s", err);
+    if (!adding_units_heatmap(ch->common.out, name, title, value_label, values, H, T, cmap, lo, hi, col_labels, marks,
+                              &ch->gp, err, sizeof err))
+        die("%s", err);
     narrate_text(&ch->nr, "wrote %s/%s.png (+ .csv, .gp)", ch->common.out, name);
 }
 
@@ -390,7 +366,7 @@ static void cell_gates_at_work(Chapter *ch) {
 
     int H = net.H, first, second;
     float *x = xmalloc(sizeof(float) * (size_t)T * 2), y;
-    pick_example(T, x, &y, &first, &second);
+    adding_pick_example(T, x, &y, &first, &second);
     float *trace_mem = xmalloc(sizeof(float) * 5 * (size_t)H * T);
     GateTrace tr = {trace_mem, trace_mem + (size_t)H * T, trace_mem + 2 * (size_t)H * T,
                     trace_mem + 3 * (size_t)H * T, trace_mem + 4 * (size_t)H * T};

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adding_figures.h"
 #include "adding_task.h"
 #include "fileio.h"
 #include "gru_chapter.h"
@@ -70,40 +71,15 @@ static _Noreturn void stop_interrupted(const Chapter *ch, const char *saved) {
 }
 
 // ---- cell 3: the gates of a trained GRU ---------------------------------------------------------
-// One example with well separated marks: the first in the first quarter, the second in the last.
-static void pick_example(int T, float *x, float *y, int *first, int *second) {
-    Rng rng;
-    rng_seed(&rng, 2024);
-    for (int tries = 0; tries < 1000; tries++) {
-        adding_batch(&rng, T, 1, x, y, first, second);
-        if (*first < T / 4 && *second >= T - T / 4) return;
-    }
-}
-
-// A (H, T) matrix as a heatmap, with a vertical line just left of each marked step.
+// A (H, T) matrix as a heatmap with the two marks (common/adding_figures.c).
 static void write_unit_heatmap(Chapter *ch, const char *name, const char *title, const char *value_label,
                                const float *values, int H, int T, HeatmapColormap cmap, double lo, double hi,
                                const char *const *col_labels, const int marks[2]) {
     if (ch->common.no_plots) return;
-    HeatmapOptions o;
-    heatmap_options_init(&o);
-    o.title = title;
-    o.x_label = "time step t";
-    o.y_label = "unit";
-    o.value_label = value_label;
-    o.colormap = cmap;
-    o.vmin = lo, o.vmax = hi;
-    o.col_labels = col_labels;
-    float mark_col[2][2], mark_row[2] = {-0.5f, (float)H - 0.5f};
-    Rgb line = cmap == HEATMAP_SIGNED ? (Rgb){0, 0, 0} : (Rgb){255, 60, 60};
-    char legend[2][64];
-    for (int k = 0; k < 2; k++) {
-        snprintf(legend[k], sizeof legend[k], "%s mark, t = %d (right of the line)", k ? "second" : "first", marks[k]);
-        mark_col[k][0] = mark_col[k][1] = (float)marks[k] - 0.5f;
-        heatmap_add_path(&o, mark_col[k], mark_row, 2, line, legend[k]);
-    }
     char err[512];
-    if (!heatmap_write(ch->common.out, name, values, H, T, &o, &ch->gp, err, sizeof err)) die("%s", err);
+    if (!adding_units_heatmap(ch->common.out, name, title, value_label, values, H, T, cmap, lo, hi, col_labels, marks,
+                              &ch->gp, err, sizeof err))
+        die("%s", err);
     narrate_text(&ch->nr, "wrote %s/%s.png (+ .csv, .gp)", ch->common.out, name);
 }
 
@@ -146,7 +122,7 @@ void gru05_cell_gates_at_work(Chapter *ch) {
     const GRULayer *g = &net.cell.cell.gru;
     int H = g->hidden, first, second;
     float *x = xmalloc(sizeof(float) * (size_t)T * 2), y;   // (T, 2) one example
-    pick_example(T, x, &y, &first, &second);
+    adding_pick_example(T, x, &y, &first, &second);
     float *trace_mem = xmalloc(sizeof(float) * 4 * (size_t)H * T);
     GRUTrace tr = {trace_mem, trace_mem + (size_t)H * T, trace_mem + 2 * (size_t)H * T, trace_mem + 3 * (size_t)H * T};
     gru_lesson_trace(g, x, T, &tr);
