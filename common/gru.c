@@ -6,6 +6,7 @@
 
 #include "init.h"
 #include "ops.h"
+#include "rnn.h"
 #include "seq_mask.h"
 #include "util.h"
 
@@ -117,23 +118,8 @@ Tensor *op_gru_cell(Tape *tp, Tensor *gx, Tensor *gh, Tensor *h_prev, const floa
 GRULayer gru_layer_create(Params *P, Rng *rng, const char *prefix, int k, const char *suffix,
                           int input_size, int hidden) {
     GRULayer l = {.input_size = input_size, .hidden = hidden};
-    int G = 3 * hidden;
-    // The layer's parameters, listed once: name, shape, and where the tensor goes.
-    const struct {
-        const char *name;
-        int ndim, shape[2];
-        Tensor **slot;
-    } table[] = {
-        {"weight_ih", 2, {G, input_size}, &l.weight_ih},
-        {"weight_hh", 2, {G, hidden}, &l.weight_hh},
-        {"bias_ih", 1, {G}, &l.bias_ih},
-        {"bias_hh", 1, {G}, &l.bias_hh},
-    };
-    for (size_t p = 0; p < sizeof table / sizeof table[0]; p++) {
-        *table[p].slot = params_new(P, table[p].ndim, table[p].shape, "%s.%s_l%d%s", prefix,
-                                    table[p].name, k, suffix);
-        init_rnn_default(*table[p].slot, rng, hidden);
-    }
+    recurrent_params_create(P, rng, prefix, k, suffix, input_size, hidden, 3, &l.weight_ih, &l.weight_hh, &l.bias_ih,
+                            &l.bias_hh);   // common/rnn.c: nn.GRU's four tensors
     return l;
 }
 

@@ -72,24 +72,33 @@ Tensor *op_rnn_cell(Tape *tp, Tensor *pre, Tensor *h_prev, const float *mask, RN
 
 // ---- 2. one layer, one direction -------------------------------------------------------------
 
-RNNLayer rnn_layer_create(Params *P, Rng *rng, const char *prefix, int k, const char *suffix,
-                          int input_size, int hidden, RNNNonlinearity f) {
-    RNNLayer l = {.input_size = input_size, .hidden = hidden, .f = f};
+void recurrent_params_create(Params *P, Rng *rng, const char *prefix, int k, const char *suffix, int input_size,
+                             int hidden, int gates, Tensor **weight_ih, Tensor **weight_hh, Tensor **bias_ih,
+                             Tensor **bias_hh) {
+    int G = gates * hidden;
+    // The layer's parameters, listed once: name, shape, and where the tensor goes.
     const struct {
         const char *name;
         int ndim, shape[2];
         Tensor **slot;
     } table[] = {
-        {"weight_ih", 2, {hidden, input_size}, &l.weight_ih},
-        {"weight_hh", 2, {hidden, hidden}, &l.weight_hh},
-        {"bias_ih", 1, {hidden}, &l.bias_ih},
-        {"bias_hh", 1, {hidden}, &l.bias_hh},
+        {"weight_ih", 2, {G, input_size}, weight_ih},
+        {"weight_hh", 2, {G, hidden}, weight_hh},
+        {"bias_ih", 1, {G}, bias_ih},
+        {"bias_hh", 1, {G}, bias_hh},
     };
     for (size_t p = 0; p < sizeof table / sizeof table[0]; p++) {
         *table[p].slot = params_new(P, table[p].ndim, table[p].shape, "%s.%s_l%d%s", prefix,
                                     table[p].name, k, suffix);
         init_rnn_default(*table[p].slot, rng, hidden);
     }
+}
+
+RNNLayer rnn_layer_create(Params *P, Rng *rng, const char *prefix, int k, const char *suffix,
+                          int input_size, int hidden, RNNNonlinearity f) {
+    RNNLayer l = {.input_size = input_size, .hidden = hidden, .f = f};
+    recurrent_params_create(P, rng, prefix, k, suffix, input_size, hidden, 1, &l.weight_ih, &l.weight_hh, &l.bias_ih,
+                            &l.bias_hh);
     return l;
 }
 

@@ -27,6 +27,14 @@ typedef enum { RNN_TANH, RNN_RELU } RNNNonlinearity;
 Tensor *op_rnn_cell(Tape *tp, Tensor *pre, Tensor *h_prev, const float *mask, RNNNonlinearity f);
 
 // ---- 2. one layer, one direction -------------------------------------------------------------
+// The four tensors of one layer of PyTorch's nn.RNN, nn.LSTM and nn.GRU, declared in this order:
+// "<prefix>.weight_ih_l<k><suffix>" (G, I), weight_hh (G, H), bias_ih (G), bias_hh (G), with
+// G = gates * H (1 for the RNN, 4 for the LSTM, 3 for the GRU) and PyTorch's initialisation
+// U(-1/sqrt(H), 1/sqrt(H)). Introduced here; lstm.c and gru.c declare their layers with it.
+void recurrent_params_create(Params *P, Rng *rng, const char *prefix, int k, const char *suffix, int input_size,
+                             int hidden, int gates, Tensor **weight_ih, Tensor **weight_hh, Tensor **bias_ih,
+                             Tensor **bias_hh);
+
 typedef struct RNNLayer {
     Tensor *weight_ih;   // (H, I)
     Tensor *weight_hh;   // (H, H)
