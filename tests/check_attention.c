@@ -18,32 +18,13 @@
 #include <string.h>
 
 #include "attention.h"
-#include "fixture.h"
 #include "gradcheck.h"
 #include "ops.h"
 #include "params.h"
+#include "recurrent_fixture.h"
 #include "test_util.h"
 
 #define ATTENTION_FIXTURE "tests/fixtures/attention.bin"
-
-static void fill_uniform(Tensor *t, Rng *rng, float a) {
-    for (int i = 0; i < t->size; i++) t->data[i] = rng_uniform(rng, -a, a);
-}
-
-// loss = sum(out * R) with R a fixed tensor of out's shape.
-static Tensor *weighted(Tape *tp, Tensor *out, const float *R) {
-    return op_sum(tp, op_mul(tp, out, tensor_from(tp, out->ndim, out->shape, R)));
-}
-
-static void expect_close(const char *what, const float *got, const float *want, int n, double rtol,
-                         double atol) {
-    if (getenv("UNROLLED_MAXDIFF")) {
-        double max_abs = 0.0;
-        for (int i = 0; i < n; i++) max_abs = fmax(max_abs, fabs((double)got[i] - want[i]));
-        printf("maxdiff %-36s abs %.3g  (%d values)\n", what, max_abs, n);
-    }
-    ck_floats_close_at(got, want, n, rtol, atol, what, __FILE__, __LINE__);
-}
 
 // ---- two decoder steps over one memory --------------------------------------------------------
 enum { S = 4, B = 3, E2 = 4, D = 3, A = 5, STEPS = 2 };
@@ -63,12 +44,12 @@ static void step_case_init(StepCase *k, int with_mask) {
     Rng rng;
     rng_seed(&rng, 401 + (uint64_t)with_mask);
     k->att = attention_create(&k->P, &rng, "decoder.attention", E2, D, A);
-    for (int i = 0; i < k->P.n; i++) fill_uniform(k->P.list[i], &rng, 0.8f);   // wider scores
+    for (int i = 0; i < k->P.n; i++) rf_fill_uniform(k->P.list[i], &rng, 0.8f);   // wider scores
     k->enc = params_new(&k->P, 3, (int[]){S, B, E2}, "enc");
-    fill_uniform(k->enc, &rng, 1.0f);
+    rf_fill_uniform(k->enc, &rng, 1.0f);
     for (int t = 0; t < STEPS; t++) {
         k->s[t] = params_new(&k->P, 2, (int[]){B, D}, "s%d", t);
-        fill_uniform(k->s[t], &rng, 1.0f);
+        rf_fill_uniform(k->s[t], &rng, 1.0f);
         for (int i = 0; i < B * E2; i++) k->Rc[t][i] = rng_uniform(&rng, -1, 1);
         for (int i = 0; i < B * S; i++) k->Ra[t][i] = rng_uniform(&rng, -1, 1);
     }
@@ -82,7 +63,7 @@ static Tensor *steps_loss(Tape *tp, void *ctx) {
     Tensor *loss = NULL;
     for (int t = 0; t < STEPS; t++) {
         AttentionStep a = attention_step(tp, &k->att, &mem, k->s[t]);
-        Tensor *l = op_add(tp, weighted(tp, a.context, k->Rc[t]), weighted(tp, a.alpha, k->Ra[t]));
+        Tensor *l = op_add(tp, rf_weighted(tp, a.context, k->Rc[t]), rf_weighted(tp, a.alpha, k->Ra[t]));
         loss = loss ? op_add(tp, loss, l) : l;
     }
     return loss;
@@ -117,7 +98,7 @@ START_TEST(test_mask_semantics) {
         ck_assert_double_eq_tol(sum, 1.0, 1e-6);
     }
     // the padded encoder outputs get exactly 0 gradient
-    tape_backward(&tp, op_add(&tp, weighted(&tp, a.context, k.Rc[0]), weighted(&tp, a.alpha, k.Ra[0])));
+    tape_backward(&tp, op_add(&tp, rf_weighted(&tp, a.context, k.Rc[0]), rf_weighted(&tp, a.alpha, k.Ra[0])));
     for (int b = 0; b < B; b++)
         for (int j = src_len[b]; j < S; j++)
             for (int i = 0; i < E2; i++) ck_assert_float_eq(k.enc->grad[(j * B + b) * E2 + i], 0.0f);
@@ -141,54 +122,31 @@ START_TEST(test_mask_semantics) {
 END_TEST
 
 // ---- PyTorch parity ---------------------------------------------------------------------------
-#define RTOL 1e-5
-#define ATOL 1e-6
-
 // Notebook 3's Attention(enc_hid_dim 3, dec_hid_dim 5): attn = Linear(11, 5), v = Linear(5, 1,
 // bias=False); S = 6, B = 3, source lengths 6, 2, 4; loss = sum(alpha R1) + sum(context R2).
 START_TEST(test_attention_matches_torch) {
-    Fixture *fx = fixture_load(ATTENTION_FIXTURE);
-    Params P;
-    params_init(&P);
-    Rng rng;
-    rng_seed(&rng, 1);
-    Attention att = attention_create(&P, &rng, "decoder.attention", 6, 5, 5);
-    for (int i = 0; i < P.n; i++) fixture_copy_into(fx, P.list[i]->name, P.list[i]);
-    Tape tp;
-    tape_init(&tp, 1 << 20, &rng);
-    Tensor *s = fixture_tensor(&tp, fx, "attn.s"), *enc = fixture_tensor(&tp, fx, "attn.enc");
-    tensor_requires_grad(&tp, s);
-    tensor_requires_grad(&tp, enc);
-    const int *lengths = fixture_ints(fx, "attn.src_len", 1, (int[]){3});
-    params_zero_grad(&P);
+    RFParity p;
+    rf_parity_begin(&p, ATTENTION_FIXTURE);
+    Attention att = attention_create(&p.P, &p.rng, "decoder.attention", 6, 5, 5);
+    rf_parity_load(&p, 1 << 20);
+    Tensor *s = rf_input(&p, "attn.s"), *enc = rf_input(&p, "attn.enc");
+    const int *lengths = fixture_ints(p.fx, "attn.src_len", 1, (int[]){3});
 
-    AttentionMemory mem = attention_memory(&tp, &att, enc, lengths);
-    AttentionStep a = attention_step(&tp, &att, &mem, s);
-    expect_close("attn.scores", a.scores->data, fixture_floats(fx, "attn.scores", 2, a.scores->shape),
-                 a.scores->size, RTOL, ATOL);
+    AttentionMemory mem = attention_memory(&p.tp, &att, enc, lengths);
+    AttentionStep a = attention_step(&p.tp, &att, &mem, s);
+    rf_expect_value(&p, a.scores, "attn.scores");
     // PyTorch's padded weights are exactly 0 too (exp(-1e10 - max) underflows): compare exactly
-    const float *alpha_torch = fixture_floats(fx, "attn.alpha", 2, a.alpha->shape);
+    const float *alpha_torch = fixture_floats(p.fx, "attn.alpha", 2, a.alpha->shape);
     for (int b = 0; b < 3; b++)
         for (int j = lengths[b]; j < 6; j++) ck_assert_float_eq(alpha_torch[b * 6 + j], a.alpha->data[b * 6 + j]);
-    expect_close("attn.alpha", a.alpha->data, alpha_torch, a.alpha->size, RTOL, ATOL);
-    expect_close("attn.context", a.context->data, fixture_floats(fx, "attn.context", 2, a.context->shape),
-                 a.context->size, RTOL, ATOL);
+    rf_expect_value(&p, a.alpha, "attn.alpha");
+    rf_expect_value(&p, a.context, "attn.context");
 
-    Tensor *loss = op_add(&tp, weighted(&tp, a.alpha, fixture_floats(fx, "attn.R1", 2, a.alpha->shape)),
-                          weighted(&tp, a.context, fixture_floats(fx, "attn.R2", 2, a.context->shape)));
-    tape_backward(&tp, loss);
-    char key[160];
-    for (int i = 0; i < P.n; i++) {
-        const Tensor *t = P.list[i];
-        snprintf(key, sizeof key, "grad.%s", t->name);
-        expect_close(key, t->grad, fixture_floats(fx, key, t->ndim, t->shape), t->size, RTOL, ATOL);
-    }
-    expect_close("grad.attn.s", s->grad, fixture_floats(fx, "grad.attn.s", 2, s->shape), s->size, RTOL, ATOL);
-    expect_close("grad.attn.enc", enc->grad, fixture_floats(fx, "grad.attn.enc", 3, enc->shape), enc->size,
-                 RTOL, ATOL);
-    tape_free(&tp);
-    params_free(&P);
-    fixture_free(fx);
+    tape_backward(&p.tp, rf_fixture_loss(&p, "attn", 2, (Tensor *[]){a.alpha, a.context}));
+    rf_expect_param_grads(&p);
+    rf_expect_grad(&p, s, "attn.s");
+    rf_expect_grad(&p, enc, "attn.enc");
+    rf_parity_end(&p);
 }
 END_TEST
 

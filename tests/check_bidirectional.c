@@ -17,114 +17,43 @@
 #include <string.h>
 
 #include "bidirectional.h"
-#include "fixture.h"
 #include "gradcheck.h"
 #include "ops.h"
 #include "params.h"
+#include "recurrent_fixture.h"
 #include "test_util.h"
 
 #define BI_FIXTURE "tests/fixtures/bidirectional.bin"
 
-static void fill_uniform(Tensor *t, Rng *rng, float a) {
-    for (int i = 0; i < t->size; i++) t->data[i] = rng_uniform(rng, -a, a);
-}
-
-// loss = sum(out * R) with R a fixed tensor of out's shape.
-static Tensor *weighted(Tape *tp, Tensor *out, const float *R) {
-    return op_sum(tp, op_mul(tp, out, tensor_from(tp, out->ndim, out->shape, R)));
-}
-
-static void expect_close(const char *what, const float *got, const float *want, int n, double rtol,
-                         double atol) {
-    if (getenv("UNROLLED_MAXDIFF")) {
-        double max_abs = 0.0;
-        for (int i = 0; i < n; i++) max_abs = fmax(max_abs, fabs((double)got[i] - want[i]));
-        printf("maxdiff %-36s abs %.3g  (%d values)\n", what, max_abs, n);
-    }
-    ck_floats_close_at(got, want, n, rtol, atol, what, __FILE__, __LINE__);
-}
-
 // ---- PyTorch parity ---------------------------------------------------------------------------
-#define RTOL 1e-5
-#define ATOL 1e-6
-
 static const struct {
     const char *prefix;
     CellKind kind;
 } torch_cases[] = {{"bigru", CELL_GRU}, {"bilstm", CELL_LSTM}, {"birnn", CELL_RNN_TANH}};
 
-static void expect_named(const Fixture *fx, const char *prefix, const char *name, const Tensor *t,
-                         const float *values) {
-    char key[128];
-    snprintf(key, sizeof key, name, prefix);
-    expect_close(key, values, fixture_floats(fx, key, t->ndim, t->shape), t->size, RTOL, ATOL);
-}
-
-static Tensor *named_input(Tape *tp, const Fixture *fx, const char *prefix, const char *name) {
-    char key[128];
-    snprintf(key, sizeof key, name, prefix);
-    Tensor *t = fixture_tensor(tp, fx, key);
-    tensor_requires_grad(tp, t);
-    return t;
+static RFStates bi_states(Tape *tp, const void *model, Tensor *x, const int *lengths, Tensor *h0,
+                          Tensor *c0) {
+    BiOutput r = bidirectional_forward(tp, model, x, lengths, h0, c0);
+    ck_assert_int_eq(r.out->shape[2], 8);   // 2H
+    return (RFStates){r.out, r.h_n, r.c_n};
 }
 
 // <cell>(3, 4, num_layers=2, bidirectional=True); loss = sum(out R1) + sum(h_n R2) [+ sum(c_n R3)]
 START_TEST(test_matches_torch) {
     const char *prefix = torch_cases[_i].prefix;
     CellKind kind = torch_cases[_i].kind;
-    int is_lstm = kind == CELL_LSTM;
-    Fixture *fx = fixture_load(BI_FIXTURE);
-    Params P;
-    params_init(&P);
-    Rng rng;
-    rng_seed(&rng, 1);
-    Bidirectional m = bidirectional_create(&P, &rng, kind, prefix, 3, 4, 2, 0.0f);
+    RFParity p;
+    rf_parity_begin(&p, BI_FIXTURE);
+    Bidirectional m = bidirectional_create(&p.P, &p.rng, kind, prefix, 3, 4, 2, 0.0f);
     // our creation order is PyTorch's named_parameters() order (the fixture's file order)
     char key[128];
     snprintf(key, sizeof key, "%s.weight_ih_l0", prefix);
-    int first = (int)(fixture_find(fx, key) - fx->tensors);
-    ck_assert_int_eq(P.n, 16);   // 2 layers x 2 directions x 4 tensors
-    for (int i = 0; i < P.n; i++) {
-        snprintf(key, sizeof key, "%s", fx->tensors[first + i].name);
-        ck_assert_str_eq(P.list[i]->name, key);
-        fixture_copy_into(fx, key, P.list[i]);
-    }
-    Tape tp;
-    tape_init(&tp, 8 << 20, &rng);
-    Tensor *x = named_input(&tp, fx, prefix, "%s.x");
-    Tensor *h0 = named_input(&tp, fx, prefix, "%s.h0");
-    Tensor *c0 = is_lstm ? named_input(&tp, fx, prefix, "%s.c0") : NULL;
-    snprintf(key, sizeof key, "%s.lengths", prefix);
-    const int *lengths = fixture_ints(fx, key, 1, (int[]){4});
-    params_zero_grad(&P);
-
-    BiOutput r = bidirectional_forward(&tp, &m, x, lengths, h0, c0);
-    ck_assert_int_eq(r.out->shape[2], 8);   // 2H
-    expect_named(fx, prefix, "%s.out", r.out, r.out->data);
-    expect_named(fx, prefix, "%s.h_n", r.h_n, r.h_n->data);
-    if (is_lstm) expect_named(fx, prefix, "%s.c_n", r.c_n, r.c_n->data);
-    else ck_assert_ptr_null(r.c_n);
-
-    snprintf(key, sizeof key, "%s.R1", prefix);
-    Tensor *loss = weighted(&tp, r.out, fixture_floats(fx, key, 3, r.out->shape));
-    snprintf(key, sizeof key, "%s.R2", prefix);
-    loss = op_add(&tp, loss, weighted(&tp, r.h_n, fixture_floats(fx, key, 3, r.h_n->shape)));
-    if (is_lstm) {
-        snprintf(key, sizeof key, "%s.R3", prefix);
-        loss = op_add(&tp, loss, weighted(&tp, r.c_n, fixture_floats(fx, key, 3, r.c_n->shape)));
-    }
-    tape_backward(&tp, loss);
-    for (int i = 0; i < P.n; i++) {
-        const Tensor *t = P.list[i];
-        snprintf(key, sizeof key, "grad.%s", t->name);
-        expect_close(key, t->grad, fixture_floats(fx, key, t->ndim, t->shape), t->size, RTOL, ATOL);
-    }
-    expect_named(fx, prefix, "grad.%s.x", x, x->grad);
-    expect_named(fx, prefix, "grad.%s.h0", h0, h0->grad);
-    if (is_lstm) expect_named(fx, prefix, "grad.%s.c0", c0, c0->grad);
-    tape_free(&tp);
-    params_free(&P);
-    fixture_free(fx);
+    int first = (int)(fixture_find(p.fx, key) - p.fx->tensors);
+    ck_assert_int_eq(p.P.n, 16);   // 2 layers x 2 directions x 4 tensors
+    for (int i = 0; i < p.P.n; i++) ck_assert_str_eq(p.P.list[i]->name, p.fx->tensors[first + i].name);
+    rf_parity_load(&p, 8 << 20);
+    rf_check_recurrent(&p, prefix, 4, kind == CELL_LSTM, bi_states, &m);
+    rf_parity_end(&p);
 }
 END_TEST
 
@@ -148,8 +77,8 @@ static Tensor *seq_loss(Tape *tp, void *ctx) {
     tp->rng = &rng;
     tp->training = k->dropout_seed != 0;
     BiOutput r = bidirectional_forward(tp, &k->m, k->x, k->lengths, k->h0, k->c0);
-    Tensor *loss = op_add(tp, weighted(tp, r.out, k->R1), weighted(tp, r.h_n, k->R2));
-    if (r.c_n) loss = op_add(tp, loss, weighted(tp, r.c_n, k->R3));
+    Tensor *loss = op_add(tp, rf_weighted(tp, r.out, k->R1), rf_weighted(tp, r.h_n, k->R2));
+    if (r.c_n) loss = op_add(tp, loss, rf_weighted(tp, r.c_n, k->R3));
     tp->rng = NULL;
     return loss;
 }
@@ -164,14 +93,14 @@ START_TEST(test_gradcheck) {
     Rng rng;
     rng_seed(&rng, 201 + (uint64_t)_i);
     k.m = bidirectional_create(&k.P, &rng, kinds[_i], "enc", SI, SH, SL, _i == 3 ? 0.3f : 0.0f);
-    for (int i = 0; i < k.P.n; i++) fill_uniform(k.P.list[i], &rng, 0.8f);   // wider than 1/sqrt(H)
+    for (int i = 0; i < k.P.n; i++) rf_fill_uniform(k.P.list[i], &rng, 0.8f);   // wider than 1/sqrt(H)
     k.x = params_new(&k.P, 3, (int[]){ST, SB, SI}, "x");
     k.h0 = params_new(&k.P, 3, (int[]){2 * SL, SB, SH}, "h0");
-    fill_uniform(k.x, &rng, 1.0f);
-    fill_uniform(k.h0, &rng, 0.5f);
+    rf_fill_uniform(k.x, &rng, 1.0f);
+    rf_fill_uniform(k.h0, &rng, 0.5f);
     if (kinds[_i] == CELL_LSTM) {
         k.c0 = params_new(&k.P, 3, (int[]){2 * SL, SB, SH}, "c0");
-        fill_uniform(k.c0, &rng, 0.5f);
+        rf_fill_uniform(k.c0, &rng, 0.5f);
     }
     k.lengths[0] = 2, k.lengths[1] = 4, k.lengths[2] = 3;
     for (int i = 0; i < ST * SB * 2 * SH; i++) k.R1[i] = rng_uniform(&rng, -1, 1);
@@ -205,7 +134,7 @@ START_TEST(test_padding_trap) {
     tape_init(&tp, 8 << 20, &rng);
     tp.no_grad = 1;
     Tensor *x = tensor_new(&tp, 3, (int[]){T, B, I});
-    fill_uniform(x, &rng, 1.0f);   // the padding holds numbers too, as an embedded <pad> would
+    rf_fill_uniform(x, &rng, 1.0f);   // the padding holds numbers too, as an embedded <pad> would
     BiOutput right = bidirectional_forward(&tp, &m, x, lengths, NULL, NULL);
     BiOutput wrong = bidirectional_forward(&tp, &naive, x, lengths, NULL, NULL);
 

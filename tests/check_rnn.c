@@ -12,33 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
 #include "gradcheck.h"
 #include "ops.h"
 #include "params.h"
+#include "recurrent_fixture.h"
 #include "rnn.h"
 #include "seq_mask.h"
 #include "test_util.h"
 
 #define RNN_FIXTURE "tests/fixtures/rnn.bin"
 
-static void fill_uniform(Tensor *t, Rng *rng, float a) {
-    for (int i = 0; i < t->size; i++) t->data[i] = rng_uniform(rng, -a, a);
-}
-
-// loss = sum(out * R) with R a fixed tensor of out's shape.
-static Tensor *weighted(Tape *tp, Tensor *out, const float *R) {
-    return op_sum(tp, op_mul(tp, out, tensor_from(tp, out->ndim, out->shape, R)));
-}
-
-static void expect_close(const char *what, const float *got, const float *want, int n, double rtol,
-                         double atol) {
-    if (getenv("UNROLLED_MAXDIFF")) {
-        double max_abs = 0.0;
-        for (int i = 0; i < n; i++) max_abs = fmax(max_abs, fabs((double)got[i] - want[i]));
-        printf("maxdiff %-32s abs %.3g  (%d values)\n", what, max_abs, n);
-    }
-    ck_floats_close_at(got, want, n, rtol, atol, what, __FILE__, __LINE__);
+// The model under test as rf_check_recurrent and rf_check_padding_carries_state run it.
+static RFStates rnn_states(Tape *tp, const void *model, Tensor *x, const int *lengths, Tensor *h0,
+                           Tensor *c0) {
+    (void)c0;
+    RNNOutput r = rnn_forward(tp, model, x, lengths, h0);
+    return (RFStates){r.out, r.h_n, NULL};
 }
 
 // ---- gradcheck of the cell --------------------------------------------------------------------
@@ -55,7 +44,7 @@ typedef struct CellCase {
 
 static Tensor *cell_loss(Tape *tp, void *ctx) {
     CellCase *k = ctx;
-    return weighted(tp, op_rnn_cell(tp, k->pre, k->h_prev, k->mask, k->f), k->R);
+    return rf_weighted(tp, op_rnn_cell(tp, k->pre, k->h_prev, k->mask, k->f), k->R);
 }
 
 START_TEST(test_cell_gradcheck) {
@@ -67,11 +56,11 @@ START_TEST(test_cell_gradcheck) {
     rng_seed(&rng, 61 + (uint64_t)_i);
     k.pre = params_new(&k.P, 2, (int[]){CB, CH}, "pre");
     k.h_prev = params_new(&k.P, 2, (int[]){CB, CH}, "h_prev");
-    fill_uniform(k.pre, &rng, 2.0f);
+    rf_fill_uniform(k.pre, &rng, 2.0f);
     // relu has a kink at 0: keep every pre-activation at least 0.1 away from it (eps = 1e-2)
     for (int i = 0; relu && i < k.pre->size; i++)
         if (fabsf(k.pre->data[i]) < 0.1f) k.pre->data[i] = 0.5f;
-    fill_uniform(k.h_prev, &rng, 1.0f);
+    rf_fill_uniform(k.h_prev, &rng, 1.0f);
     for (int i = 0; i < CB * CH; i++) k.R[i] = rng_uniform(&rng, -1, 1);
     k.mask = with_mask ? mask : NULL;
     k.f = relu ? RNN_RELU : RNN_TANH;
@@ -86,7 +75,7 @@ START_TEST(test_cell_gradcheck) {
     tape_init(&tp, 1 << 20, NULL);
     params_zero_grad(&k.P);
     Tensor *h = op_rnn_cell(&tp, k.pre, k.h_prev, k.mask, k.f);
-    tape_backward(&tp, weighted(&tp, h, k.R));
+    tape_backward(&tp, rf_weighted(&tp, h, k.R));
     for (int b = 0; b < CB; b++)
         for (int j = 0; j < CH; j++) {
             int at = b * CH + j, padded = with_mask && b == 1;
@@ -119,7 +108,7 @@ static Tensor *seq_loss(Tape *tp, void *ctx) {
     tp->rng = &rng;
     tp->training = k->dropout_seed != 0;
     RNNOutput r = rnn_forward(tp, &k->m, k->x, k->lengths, k->h0);
-    Tensor *loss = op_add(tp, weighted(tp, r.out, k->R1), weighted(tp, r.h_n, k->R2));
+    Tensor *loss = op_add(tp, rf_weighted(tp, r.out, k->R1), rf_weighted(tp, r.h_n, k->R2));
     tp->rng = NULL;
     return loss;
 }
@@ -131,11 +120,11 @@ START_TEST(test_rnn_forward_gradcheck) {
     Rng rng;
     rng_seed(&rng, 71);
     k.m = rnn_create(&k.P, &rng, "rnn", SI, SH, SL, RNN_TANH, _i ? 0.3f : 0.0f);
-    for (int i = 0; i < k.P.n; i++) fill_uniform(k.P.list[i], &rng, 0.8f);   // wider than 1/sqrt(H)
+    for (int i = 0; i < k.P.n; i++) rf_fill_uniform(k.P.list[i], &rng, 0.8f);   // wider than 1/sqrt(H)
     k.x = params_new(&k.P, 3, (int[]){ST, SB, SI}, "x");
     k.h0 = params_new(&k.P, 3, (int[]){SL, SB, SH}, "h0");
-    fill_uniform(k.x, &rng, 1.0f);
-    fill_uniform(k.h0, &rng, 0.5f);
+    rf_fill_uniform(k.x, &rng, 1.0f);
+    rf_fill_uniform(k.h0, &rng, 0.5f);
     k.lengths[0] = 5, k.lengths[1] = 2, k.lengths[2] = 4;
     for (int i = 0; i < ST * SB * SH; i++) k.R1[i] = rng_uniform(&rng, -1, 1);
     for (int i = 0; i < SL * SB * SH; i++) k.R2[i] = rng_uniform(&rng, -1, 1);
@@ -147,46 +136,15 @@ START_TEST(test_rnn_forward_gradcheck) {
 END_TEST
 
 // ---- PyTorch parity ---------------------------------------------------------------------------
-#define RTOL 1e-5
-#define ATOL 1e-6
-
 // nn.RNN(4, 5, num_layers=2, nonlinearity="tanh"), packed sequences of lengths 4, 6, 2
 // (unsorted), h0 given; loss = sum(out R1) + sum(h_n R2).
 START_TEST(test_rnn_matches_torch) {
-    Fixture *fx = fixture_load(RNN_FIXTURE);
-    Params P;
-    params_init(&P);
-    Rng rng;
-    rng_seed(&rng, 1);
-    RNN m = rnn_create(&P, &rng, "rnn", 4, 5, 2, RNN_TANH, 0.0f);
-    for (int i = 0; i < P.n; i++) fixture_copy_into(fx, P.list[i]->name, P.list[i]);
-    Tape tp;
-    tape_init(&tp, 8 << 20, &rng);
-    Tensor *x = fixture_tensor(&tp, fx, "rnn.x");
-    Tensor *h0 = fixture_tensor(&tp, fx, "rnn.h0");
-    tensor_requires_grad(&tp, x);
-    tensor_requires_grad(&tp, h0);
-    const int *lengths = fixture_ints(fx, "rnn.lengths", 1, (int[]){3});
-    params_zero_grad(&P);
-
-    RNNOutput r = rnn_forward(&tp, &m, x, lengths, h0);
-    expect_close("rnn.out", r.out->data, fixture_floats(fx, "rnn.out", 3, r.out->shape), r.out->size, RTOL, ATOL);
-    expect_close("rnn.h_n", r.h_n->data, fixture_floats(fx, "rnn.h_n", 3, r.h_n->shape), r.h_n->size, RTOL, ATOL);
-
-    Tensor *loss = op_add(&tp, weighted(&tp, r.out, fixture_floats(fx, "rnn.R1", 3, r.out->shape)),
-                          weighted(&tp, r.h_n, fixture_floats(fx, "rnn.R2", 3, r.h_n->shape)));
-    tape_backward(&tp, loss);
-    char key[160];
-    for (int i = 0; i < P.n; i++) {
-        const Tensor *t = P.list[i];
-        snprintf(key, sizeof key, "grad.%s", t->name);
-        expect_close(key, t->grad, fixture_floats(fx, key, t->ndim, t->shape), t->size, RTOL, ATOL);
-    }
-    expect_close("grad.rnn.x", x->grad, fixture_floats(fx, "grad.rnn.x", 3, x->shape), x->size, RTOL, ATOL);
-    expect_close("grad.rnn.h0", h0->grad, fixture_floats(fx, "grad.rnn.h0", 3, h0->shape), h0->size, RTOL, ATOL);
-    tape_free(&tp);
-    params_free(&P);
-    fixture_free(fx);
+    RFParity p;
+    rf_parity_begin(&p, RNN_FIXTURE);
+    RNN m = rnn_create(&p.P, &p.rng, "rnn", 4, 5, 2, RNN_TANH, 0.0f);
+    rf_parity_load(&p, 8 << 20);
+    rf_check_recurrent(&p, "rnn", 3, 0, rnn_states, &m);
+    rf_parity_end(&p);
 }
 END_TEST
 
@@ -202,8 +160,8 @@ START_TEST(test_step_equals_forward) {
     tape_init(&tp, 8 << 20, &rng);
     tp.no_grad = 1;
     Tensor *x = tensor_new(&tp, 3, (int[]){T, B, I}), *h0 = tensor_new(&tp, 3, (int[]){L, B, H});
-    fill_uniform(x, &rng, 1.0f);
-    fill_uniform(h0, &rng, 0.5f);
+    rf_fill_uniform(x, &rng, 1.0f);
+    rf_fill_uniform(h0, &rng, 0.5f);
     RNNOutput r = rnn_forward(&tp, &m, x, NULL, h0);
     RNNState s = rnn_state_init(&tp, &m, B, h0);
     for (int t = 0; t < T; t++) {
@@ -216,39 +174,15 @@ START_TEST(test_step_equals_forward) {
 }
 END_TEST
 
-// Lengths (4, 0, 2): a 0-length sequence keeps h0 and outputs zeros; the 2-step sequence ends
-// exactly as the same sequence run alone.
+// Lengths (4, 0, 2): a 0-length sequence keeps its initial state and outputs zeros; the 2-step
+// sequence ends exactly as the same sequence run alone. Under no_grad nothing is recorded.
 START_TEST(test_padding_carries_state) {
-    enum { T = 4, B = 3, I = 2, H = 3, L = 2 };
     Rng rng;
     rng_seed(&rng, 91);
     Params P;
     params_init(&P);
-    RNN m = rnn_create(&P, &rng, "rnn", I, H, L, RNN_TANH, 0.0f);
-    Tape tp;
-    tape_init(&tp, 8 << 20, &rng);
-    tp.no_grad = 1;
-    Tensor *x = tensor_new(&tp, 3, (int[]){T, B, I}), *h0 = tensor_new(&tp, 3, (int[]){L, B, H});
-    fill_uniform(x, &rng, 1.0f);
-    fill_uniform(h0, &rng, 0.5f);
-    RNNOutput r = rnn_forward(&tp, &m, x, (int[]){4, 0, 2}, h0);
-    for (int k = 0; k < L; k++)
-        for (int j = 0; j < H; j++) ck_assert_float_eq(r.h_n->data[(k * B + 1) * H + j], h0->data[(k * B + 1) * H + j]);
-    for (int t = 0; t < T; t++)
-        for (int j = 0; j < H; j++) {
-            ck_assert_float_eq(r.out->data[(t * B + 1) * H + j], 0.0f);
-            if (t >= 2) ck_assert_float_eq(r.out->data[(t * B + 2) * H + j], 0.0f);
-        }
-    Tensor *x2 = tensor_new(&tp, 3, (int[]){2, 1, I}), *h02 = tensor_new(&tp, 3, (int[]){L, 1, H});
-    for (int t = 0; t < 2; t++) memcpy(x2->data + t * I, x->data + (t * B + 2) * I, sizeof(float) * I);
-    for (int k = 0; k < L; k++) memcpy(h02->data + k * H, h0->data + (k * B + 2) * H, sizeof(float) * H);
-    RNNOutput alone = rnn_forward(&tp, &m, x2, NULL, h02);
-    for (int k = 0; k < L; k++)
-        ck_assert_mem_eq(alone.h_n->data + k * H, r.h_n->data + (k * B + 2) * H, sizeof(float) * H);
-    for (int t = 0; t < 2; t++)
-        ck_assert_mem_eq(alone.out->data + t * H, r.out->data + (t * B + 2) * H, sizeof(float) * H);
-    ck_assert_int_eq(tp.n_nodes, 0);   // no_grad: nothing recorded
-    tape_free(&tp);
+    RNN m = rnn_create(&P, &rng, "rnn", 2, 3, 2, RNN_TANH, 0.0f);
+    rf_check_padding_carries_state(rnn_states, &m, &rng, 2, 3, 2, 0);
     params_free(&P);
 }
 END_TEST
