@@ -141,6 +141,18 @@ void seq2seq_translate_demo(Narrator *nr, const char *model, Seq2SeqBuilder buil
     seq2seq_loaded_free(&s);
 }
 
+void seq2seq_plot_losses(Plot *p, const Seq2SeqRun *r, const char *label, const char *colour) {
+    double ep[SEQ2SEQ_MAX_EPOCHS];
+    for (int e = 0; e < r->epochs_done; e++) ep[e] = e + 1;
+    char name[256];
+    snprintf(name, sizeof name, "%s: train (teacher forcing %.2g)", label, r->tc.teacher_forcing);
+    int s = plot_add_series(p, name, ep, r->train_loss, r->epochs_done);
+    plot_set_style(p, s, PLOT_DASHED, colour);
+    snprintf(name, sizeof name, "%s: validation (own predictions fed back)", label);
+    s = plot_add_series(p, name, ep, r->val_loss, r->epochs_done);
+    plot_set_style(p, s, PLOT_LINESPOINTS, colour);
+}
+
 // ---- --load ----------------------------------------------------------------------------------
 
 int seq2seq_run_loaded(const char *model, Seq2SeqBuilder build, const Seq2SeqLoadOptions *o, const CliCommon *c) {

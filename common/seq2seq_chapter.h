@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "narrate.h"
+#include "plot.h"
 #include "seq2seq_data.h"
 #include "seq2seq_io.h"
 #include "seq2seq_model.h"
@@ -58,6 +59,10 @@ void seq2seq_length_table(Narrator *nr, const Seq2SeqEval *const *evs, const cha
 // first test source), showing what the encoder read and the shell command that does the same.
 void seq2seq_translate_demo(Narrator *nr, const char *model, Seq2SeqBuilder build, const char *ckpt,
                             const Seq2SeqData *d, int max_len, const char *program);
+
+// The two loss curves of one run on plot p, in colour ("#rrggbb"): "LABEL: train (teacher forcing
+// F)" dashed and "LABEL: validation (own predictions fed back)" with markers, against the epoch.
+void seq2seq_plot_losses(Plot *p, const Seq2SeqRun *r, const char *label, const char *colour);
 
 // ---- --load ----------------------------------------------------------------------------------
 

@@ -124,19 +124,8 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     char err[1024], label[160];
     Plot p;
     plot_init(&p, "loss_curves", "Seq2Seq LSTM: cross-entropy per target word", "epoch", "loss (nats per word)");
-    for (int k = 0; k < n; k++) {
-        Seq2SeqRun *r = &xs[k].s.run;
-        double *ep = xmalloc(sizeof(double) * (size_t)r->epochs_done);
-        for (int e = 0; e < r->epochs_done; e++) ep[e] = e + 1;
-        snprintf(label, sizeof label, "%s: train (teacher forcing %.2g)", order_name(xs[k].reverse),
-                 r->tc.teacher_forcing);
-        int s = plot_add_series(&p, label, ep, r->train_loss, r->epochs_done);
-        plot_set_style(&p, s, PLOT_DASHED, order_colour[xs[k].reverse]);
-        snprintf(label, sizeof label, "%s: validation (own predictions fed back)", order_name(xs[k].reverse));
-        s = plot_add_series(&p, label, ep, r->val_loss, r->epochs_done);
-        plot_set_style(&p, s, PLOT_LINESPOINTS, order_colour[xs[k].reverse]);
-        free(ep);
-    }
+    for (int k = 0; k < n; k++)
+        seq2seq_plot_losses(&p, &xs[k].s.run, order_name(xs[k].reverse), order_colour[xs[k].reverse]);
     plot_set_yrange(&p, 0.0, NAN);
     if (!plot_write(&p, c->out, gp, err, sizeof err)) die("%s", err);
     plot_free(&p);

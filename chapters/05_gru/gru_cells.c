@@ -196,9 +196,9 @@ void gru05_cell_lengths(Chapter *ch) {
                      "and the share of them predicted within 0.04. Up to %d runs train at once (--threads).",
                  ch->hidden, ch->steps, ch->common.threads);
     AddingRun *runs = xcalloc((size_t)N_KINDS * n_len, sizeof(AddingRun));
-    AddingRun **todo = xmalloc(sizeof(AddingRun *) * (size_t)N_KINDS * n_len);
+    AddingRun **pending = xmalloc(sizeof(AddingRun *) * (size_t)N_KINDS * n_len);
     char (*ckpt)[1200] = xmalloc(sizeof *ckpt * (size_t)N_KINDS * n_len);   // the runs' checkpoint NAMEs
-    int n_todo = 0;
+    int n_pending = 0;
     for (int k = 0; k < n_len; k++)
         for (int c = 0; c < N_KINDS; c++) {
             AddingRun *r = &runs[N_KINDS * k + c];
@@ -211,21 +211,21 @@ void gru05_cell_lengths(Chapter *ch) {
                 *r = ch->heat_run;   // cell 3 trained it already (same seed and settings): reuse it
                 ch->heat_run.loss = ch->heat_run.grad_norm = NULL;   // the table owns it now
             } else {
-                todo[n_todo++] = r;
+                pending[n_pending++] = r;
             }
         }
-    AddingRun *batch = xmalloc(sizeof(AddingRun) * (size_t)(n_todo > 0 ? n_todo : 1));
-    for (int k = 0; k < n_todo; k++) batch[k] = *todo[k];
+    AddingRun *batch = xmalloc(sizeof(AddingRun) * (size_t)(n_pending > 0 ? n_pending : 1));
+    for (int k = 0; k < n_pending; k++) batch[k] = *pending[k];
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    adding_run_all(batch, n_todo, ch->common.threads);
+    adding_run_all(batch, n_pending, ch->common.threads);
     int stopped = interrupt_requested() != 0;
-    for (int k = 0; k < n_todo; k++) {
-        *todo[k] = batch[k];
+    for (int k = 0; k < n_pending; k++) {
+        *pending[k] = batch[k];
         stopped |= batch[k].interrupted != 0;
         ch->adding_trained |= batch[k].steps_done > batch[k].start_step;
     }
-    free(batch), free(todo);
+    free(batch), free(pending);
     if (stopped) {   // every run that had started is saved
         char saved[1300];
         snprintf(saved, sizeof saved, "%s-*.safetensors", ch->base);
@@ -275,7 +275,7 @@ void gru05_cell_lengths(Chapter *ch) {
     narrate_result(nr, "parameters (H = %d, with the output layer): RNN %ld, LSTM %ld, GRU %ld: the GRU has 3/4 of the "
                        "LSTM's gate matrices", ch->hidden, runs[0].n_params, runs[1].n_params, runs[2].n_params);
     narrate_result(nr, "seconds summed over the %d lengths: RNN %.1f, LSTM %.1f, GRU %.1f; %d runs in %.1f s of wall "
-                       "time", n_len, seconds[0], seconds[1], seconds[2], n_todo, wall);
+                       "time", n_len, seconds[0], seconds[1], seconds[2], n_pending, wall);
 
     double len_lo = lens[0], len_hi = lens[0];
     for (int k = 1; k < n_len; k++) len_lo = fmin(len_lo, lens[k]), len_hi = fmax(len_hi, lens[k]);

@@ -480,17 +480,7 @@ static void write_figures(Chapter06 *ch, Experiment *xs, int n, const Experiment
     Plot p;
     plot_init(&p, "loss_curves", "Bidirectional vs unidirectional encoder: loss per target word", "epoch",
               "loss (nats per word)");
-    for (int k = 0; k < n; k++) {
-        Seq2SeqRun *r = &xs[k].s.run;
-        double ep[SEQ2SEQ_MAX_EPOCHS];
-        for (int e = 0; e < r->epochs_done; e++) ep[e] = e + 1;
-        snprintf(label, sizeof label, "%s: train (teacher forcing %.2g)", xs[k].legend, r->tc.teacher_forcing);
-        int s = plot_add_series(&p, label, ep, r->train_loss, r->epochs_done);
-        plot_set_style(&p, s, PLOT_DASHED, colour[k]);
-        snprintf(label, sizeof label, "%s: validation (own predictions fed back)", xs[k].legend);
-        s = plot_add_series(&p, label, ep, r->val_loss, r->epochs_done);
-        plot_set_style(&p, s, PLOT_LINESPOINTS, colour[k]);
-    }
+    for (int k = 0; k < n; k++) seq2seq_plot_losses(&p, &xs[k].s.run, xs[k].legend, colour[k]);
     plot_set_yrange(&p, 0.0, NAN);
     if (!plot_write(&p, c->out, &ch->gp, err, sizeof err)) die("%s", err);
     plot_free(&p);

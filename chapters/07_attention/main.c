@@ -414,21 +414,11 @@ static void write_loss_curves(Experiment *xs, int n, const CliCommon *c, Gnuplot
     if (c->no_plots) return;
     cli_prepare_out(c);
     static const char *const colour[2] = {"#009e73", "#cc79a7"};
-    char err[1024], label[160];
+    char err[1024];
     Plot p;
     plot_init(&p, "loss_curves", "Bahdanau attention: cross-entropy per target word", "epoch",
               "loss (nats per word, log scale)");
-    for (int k = 0; k < n; k++) {
-        Seq2SeqRun *r = &xs[k].s.run;
-        double ep[SEQ2SEQ_MAX_EPOCHS];
-        for (int e = 0; e < r->epochs_done; e++) ep[e] = e + 1;
-        snprintf(label, sizeof label, "%s: train (teacher forcing %.2g)", xs[k].label, r->tc.teacher_forcing);
-        int s = plot_add_series(&p, label, ep, r->train_loss, r->epochs_done);
-        plot_set_style(&p, s, PLOT_DASHED, colour[k]);
-        snprintf(label, sizeof label, "%s: validation (own predictions fed back)", xs[k].label);
-        s = plot_add_series(&p, label, ep, r->val_loss, r->epochs_done);
-        plot_set_style(&p, s, PLOT_LINESPOINTS, colour[k]);
-    }
+    for (int k = 0; k < n; k++) seq2seq_plot_losses(&p, &xs[k].s.run, xs[k].label, colour[k]);
     plot_set_log_y(&p, 1);   // from 1.4 to 0.001 in three epochs: a linear axis shows one drop and a floor
     if (!plot_write(&p, c->out, gp, err, sizeof err)) die("%s", err);
     plot_free(&p);
