@@ -133,11 +133,48 @@ def setup_recurrent(torch, kind, args):
     return run, check
 
 
+def training_step(torch, model, V_src, V_tgt, B, T):
+    """One Seq2Seq training step as bentrevett's train_fn (the model's forward takes src, trg and
+    the teacher-forcing ratio), on a fixed batch of B sentences of T ids, and its float64 check."""
+    import copy
+    nn = torch.nn
+    PAD, SOS, EOS, N_SPECIALS = 1, 2, 3, 4
+    model.train()
+    opt = torch.optim.Adam(model.parameters())
+    crit = nn.CrossEntropyLoss(ignore_index=PAD)
+
+    def sentences(V):
+        ids = torch.randint(N_SPECIALS, V, (T, B))
+        ids[0], ids[-1] = SOS, EOS
+        return ids
+    src, trg = sentences(V_src), sentences(V_tgt)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        out = model(src, trg, 0.5)
+        loss = crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    def check():
+        # float32 against float64 on the same weights (eval mode, teacher forcing 1).
+        with torch.no_grad():
+            def loss_of(m):
+                m.eval()
+                out = m(src, trg, 1.0)
+                return crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1)).item()
+            got = loss_of(model)
+            want = loss_of(copy.deepcopy(model).double())
+            model.train()
+        return abs(got - want) / abs(want)
+    return step, check
+
+
 def setup_seq2seq(torch, args):
     import random
     nn = torch.nn
     E, H, L, V_src, V_tgt, B, T = args
-    PAD, SOS, EOS, N_SPECIALS = 1, 2, 3, 4
     torch.manual_seed(1)
     random.seed(1)
 
@@ -182,48 +219,14 @@ def setup_seq2seq(torch, args):
     model = Seq2Seq()
     for p in model.parameters():
         nn.init.uniform_(p.data, -0.08, 0.08)
-    model.train()
-    opt = torch.optim.Adam(model.parameters())
-    crit = nn.CrossEntropyLoss(ignore_index=PAD)
-
-    def sentences(V):
-        ids = torch.randint(N_SPECIALS, V, (T, B))
-        ids[0], ids[-1] = SOS, EOS
-        return ids
-    src, trg = sentences(V_src), sentences(V_tgt)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        out = model(src, trg, 0.5)
-        loss = crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1))
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        return loss
-
-    def check():
-        # float32 against float64 on the same weights (eval mode, teacher forcing 1).
-        import copy
-        with torch.no_grad():
-            def loss_of(m):
-                m.eval()
-                out = m(src, trg, 1.0)
-                return crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1)).item()
-            got = loss_of(model)
-            m64 = copy.deepcopy(model).double()
-            want = loss_of(m64)
-            model.train()
-        return abs(got - want) / abs(want)
-    return step, check
+    return training_step(torch, model, V_src, V_tgt, B, T)
 
 
 def setup_attention(torch, args):
-    import copy
     import random
     nn = torch.nn
     F = torch.nn.functional
     E, H, _, V_src, V_tgt, B, T = args
-    PAD, SOS, EOS, N_SPECIALS = 1, 2, 3, 4
     torch.manual_seed(1)
     random.seed(1)
 
@@ -291,36 +294,7 @@ def setup_attention(torch, args):
             nn.init.normal_(p.data, mean=0, std=0.01)
         else:
             nn.init.constant_(p.data, 0)
-    model.train()
-    opt = torch.optim.Adam(model.parameters())
-    crit = nn.CrossEntropyLoss(ignore_index=PAD)
-
-    def sentences(V):
-        ids = torch.randint(N_SPECIALS, V, (T, B))
-        ids[0], ids[-1] = SOS, EOS
-        return ids
-    src, trg = sentences(V_src), sentences(V_tgt)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        out = model(src, trg, 0.5)
-        loss = crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1))
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-
-    def check():
-        # float32 against float64 on the same weights (eval mode, teacher forcing 1).
-        with torch.no_grad():
-            def loss_of(m):
-                m.eval()
-                out = m(src, trg, 1.0)
-                return crit(out[1:].view(-1, V_tgt), trg[1:].reshape(-1)).item()
-            got = loss_of(model)
-            want = loss_of(copy.deepcopy(model).double())
-            model.train()
-        return abs(got - want) / abs(want)
-    return step, check
+    return training_step(torch, model, V_src, V_tgt, B, T)
 
 
 SETUP = {
