@@ -420,6 +420,7 @@ static void write_loss_curves(Experiment *xs, int n, const CliCommon *c, Gnuplot
               "loss (nats per word, log scale)");
     for (int k = 0; k < n; k++) seq2seq_plot_losses(&p, &xs[k].s.run, xs[k].label, colour[k]);
     plot_set_log_y(&p, 1);   // from 1.4 to 0.001 in three epochs: a linear axis shows one drop and a floor
+    plot_set_xtic_step(&p, 1);   // whole epochs
     if (!plot_write(&p, c->out, gp, err, sizeof err)) die("%s", err);
     plot_free(&p);
 }

@@ -20,6 +20,7 @@ set xlabel 'epoch' noenhanced
 set ylabel 'loss (nats per word, log scale)' noenhanced
 set logscale y
 set format y '10^{%L}'
+set xtics 1
 
 # A row belongs to series k and can be drawn on these axes when:
 keep(k) = column(1) == k && column(3) > 0
