@@ -2,6 +2,7 @@
 # `make help` lists the targets. Toggles (set on the command line, e.g. `make OPENMP=0`):
 OPENMP ?= 1        # 1: split big loops across cores with OpenMP (results do not depend on it)
 SAN    ?= 0        # 1: build with AddressSanitizer + UndefinedBehaviorSanitizer
+LIBM_ACTIVATIONS ?= 0   # 1: tanh and sigmoid from libm's tanhf/expf instead of the SIMD kernels
 BUILD  ?= build    # where objects and the test binary go
 BINDIR ?= bin      # where the chapter programs and tools go
 CC     ?= cc
@@ -13,6 +14,14 @@ BUILD  := $(strip $(BUILD))
 BINDIR := $(strip $(BINDIR))
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Icommon -MMD -MP
+# Vectorisation (SIMD) of the elementwise loops, which -O2 alone leaves scalar whenever a loop's
+# length is not known to be a multiple of the vector width; and the clamps `x > c ? c : x` turned
+# into vector min/max. Neither changes a result: each lane does the scalar loop's IEEE operations
+# in the same order (sums are not reordered: that would need -fassociative-math, never set).
+# clang vectorises at -O2 anyway and does not know the first flag, so it is added only for a
+# compiler that accepts it.
+CFLAGS += $(shell $(CC) -fvect-cost-model=dynamic -x c -c /dev/null -o /dev/null 2>/dev/null \
+                  && echo -fvect-cost-model=dynamic) -fno-trapping-math
 LDLIBS += -lm
 ifeq ($(strip $(OPENMP)),1)
 CFLAGS += -fopenmp
@@ -23,6 +32,9 @@ endif
 ifeq ($(strip $(SAN)),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(strip $(LIBM_ACTIVATIONS)),1)
+CFLAGS += -DUNROLLED_LIBM_ACTIVATIONS
 endif
 # Libraries come from pkg-config. These are expanded only when a recipe runs, i.e. after the
 # deps step has installed pkg-config itself.

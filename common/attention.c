@@ -17,11 +17,10 @@ void additive_scores_forward(float *e, float *tanh_sum, const float *keys, const
         for (int b = 0; b < B; b++) {
             const float *k = keys + ((size_t)j * B + b) * A, *q = query + (size_t)b * A;
             float *t = tanh_sum + ((size_t)j * B + b) * A;
+            for (int a = 0; a < A; a++) t[a] = k[a] + q[a];
+            tanh_forward(t, t, A);
             float sum = 0.0f;
-            for (int a = 0; a < A; a++) {
-                t[a] = tanhf(k[a] + q[a]);
-                sum += v[a] * t[a];
-            }
+            for (int a = 0; a < A; a++) sum += v[a] * t[a];
             e[(size_t)b * S + j] = sum;
         }
 }

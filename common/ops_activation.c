@@ -2,6 +2,7 @@
 // The raw kernels are public: chapter 01's hand-written BPTT calls them.
 #include <math.h>
 
+#include "activation_kernels.h"
 #include "ops.h"
 
 // Each activation's backward needs only its OUTPUT y (and dout), so one node shape serves
@@ -16,8 +17,14 @@ static Tensor *activation_op(Tape *tp, const char *name, Tensor *x,
 }
 
 // ---- tanh --------------------------------------------------------------------------------
+// The elementwise loop itself lives in activation_kernels.c, where the plain libm loop and the
+// vectorised kernel sit side by side (`make LIBM_ACTIVATIONS=1` picks the libm one).
 void tanh_forward(float *out, const float *inp, int n) {
-    for (int i = 0; i < n; i++) out[i] = tanhf(inp[i]);
+#ifdef UNROLLED_LIBM_ACTIVATIONS
+    tanh_libm(out, inp, n);
+#else
+    tanh_kernel(out, inp, n);
+#endif
 }
 // y = tanh(x)  =>  dx += dy * (1 - y*y)
 void tanh_backward(float *dinp, const float *dout, const float *out, int n) {
@@ -32,7 +39,11 @@ Tensor *op_tanh(Tape *tp, Tensor *x) {
 
 // ---- sigmoid -----------------------------------------------------------------------------
 void sigmoid_forward(float *out, const float *inp, int n) {
-    for (int i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-inp[i]));
+#ifdef UNROLLED_LIBM_ACTIVATIONS
+    sigmoid_libm(out, inp, n);
+#else
+    sigmoid_kernel(out, inp, n);
+#endif
 }
 // y = 1 / (1 + e^-x)  =>  dx += dy * y * (1 - y)
 void sigmoid_backward(float *dinp, const float *dout, const float *out, int n) {

@@ -79,8 +79,10 @@ START_TEST(test_cell_gradcheck) {
     for (int b = 0; b < CB; b++)
         for (int j = 0; j < CH; j++) {
             int at = b * CH + j, padded = with_mask && b == 1;
-            ck_assert_float_eq(h->data[at], padded ? k.h_prev->data[at]
-                                            : relu ? fmaxf(k.pre->data[at], 0.0f) : tanhf(k.pre->data[at]));
+            if (padded || relu)
+                ck_assert_float_eq(h->data[at], padded ? k.h_prev->data[at] : fmaxf(k.pre->data[at], 0.0f));
+            else   // the SIMD tanh is within 3 ulp of the exact value (check_activation_kernels.c)
+                ck_assert_float_eq_tol(h->data[at], (float)tanh((double)k.pre->data[at]), 3e-7f);
             ck_assert_float_eq(k.h_prev->grad[at], padded ? k.R[at] : 0.0f);
             if (padded) ck_assert_float_eq(k.pre->grad[at], 0.0f);
         }
