@@ -46,6 +46,24 @@ void lstm_gates_forward(float *h, float *c, float *acts, float *tanh_c, const fl
 // and through the nonlinearities (written with their outputs, as tanh_backward does):
 //   da_i = di * i (1 - i)   da_f = df * f (1 - f)   da_g = dg * (1 - g^2)   da_o = do * o (1 - o)
 // Padding rows were the identity:  dh_prev += dh,  dc_prev += dc.
+//
+// One row's da, a loop of its own so that it vectorises: `restrict` promises the compiler that
+// da (the gates' grad) overlaps none of the arrays read, which it cannot check by itself.
+static void lstm_row_dgates(float *restrict da, const float *restrict dh, const float *restrict dc,
+                            const float *restrict act, const float *restrict tc,
+                            const float *restrict cp, int H) {
+    const float *i = act, *f = act + H, *g = act + 2 * H, *o = act + 3 * H;
+    for (int j = 0; j < H; j++) {
+        float d_o = dh[j] * tc[j];
+        float dc_all = dc[j] + dh[j] * o[j] * (1.0f - tc[j] * tc[j]);
+        float di = dc_all * g[j], df = dc_all * cp[j], dg = dc_all * i[j];
+        da[j] += di * i[j] * (1.0f - i[j]);
+        da[H + j] += df * f[j] * (1.0f - f[j]);
+        da[2 * H + j] += dg * (1.0f - g[j] * g[j]);
+        da[3 * H + j] += d_o * o[j] * (1.0f - o[j]);
+    }
+}
+
 void lstm_gates_backward(float *dgates, float *dh_prev, float *dc_prev, const float *dh,
                          const float *dc, const float *acts, const float *tanh_c,
                          const float *c_prev, const float *mask, int B, int H) {
@@ -59,22 +77,10 @@ void lstm_gates_backward(float *dgates, float *dh_prev, float *dc_prev, const fl
             continue;
         }
         const float *act = acts + (size_t)b * 4 * H;
-        const float *i = act, *f = act + H, *g = act + 2 * H, *o = act + 3 * H;
+        const float *f = act + H, *o = act + 3 * H;
         const float *tc = tanh_c + (size_t)b * H, *cp = c_prev + (size_t)b * H;
-        // Two branch-free loops (each recomputes dc_all), so that each one vectorises; `restrict`
-        // promises the compiler that da overlaps none of the arrays read (it is the gates' grad).
-        float *restrict da = dgates ? dgates + (size_t)b * 4 * H : NULL;
-        if (da)
-            for (int j = 0; j < H; j++) {
-                float d_o = dhb[j] * tc[j];
-                float dc_all = dcb[j] + dhb[j] * o[j] * (1.0f - tc[j] * tc[j]);
-                float di = dc_all * g[j], df = dc_all * cp[j], dg = dc_all * i[j];
-                da[j] += di * i[j] * (1.0f - i[j]);
-                da[H + j] += df * f[j] * (1.0f - f[j]);
-                da[2 * H + j] += dg * (1.0f - g[j] * g[j]);
-                da[3 * H + j] += d_o * o[j] * (1.0f - o[j]);
-            }
-        if (dcp)
+        if (dgates) lstm_row_dgates(dgates + (size_t)b * 4 * H, dhb, dcb, act, tc, cp, H);
+        if (dcp)   // dc_prev += dc_all * f, dc_all computed again (cheaper than storing it)
             for (int j = 0; j < H; j++) {
                 float dc_all = dcb[j] + dhb[j] * o[j] * (1.0f - tc[j] * tc[j]);
                 dcp[j] += dc_all * f[j];
