@@ -66,3 +66,20 @@ int seq2seq_read_by_length(const char *path, Seq2SeqByLength *out, char *err, si
     fclose(fp);
     return ok;
 }
+
+void seq2seq_by_length_summary(const Seq2SeqByLength *r, const char *unit, char *buf, size_t len) {
+    int zero_from = r->n_buckets;   // the first bucket of the trailing run of 0% (or empty) ones
+    while (zero_from > 0 && (r->n[zero_from - 1] == 0 || r->exact_match[zero_from - 1] == 0.0)) zero_from--;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0, listed = 0; k < zero_from && used < len; k++) {
+        if (r->n[k] == 0) continue;
+        used += (size_t)snprintf(buf + used, len - used, "%s%.1f%% at %d-%d%s%s", listed ? ", " : "",
+                                 r->exact_match[k], r->lo[k], r->hi[k], listed ? "" : " ", listed ? "" : unit);
+        listed++;
+    }
+    int any_zero = 0;
+    for (int k = zero_from; k < r->n_buckets; k++) any_zero |= r->n[k] > 0;
+    if (any_zero && used == 0) snprintf(buf, len, "0%% at every length");
+    else if (any_zero && used < len) snprintf(buf + used, len - used, ", 0%% from %d on", r->lo[zero_from]);
+}

@@ -15,6 +15,9 @@
 
 #include "seq2seq_train.h"
 
+// Where chapter 04's classroom run leaves its file; chapters 05 and 06 print it beside theirs.
+#define CH04_COPY_BY_LENGTH_CSV "figures/04_seq2seq_lstm/copy_by_length.csv"
+
 typedef struct Seq2SeqByLength {
     char model[64];
     int n_buckets;
@@ -27,5 +30,11 @@ typedef struct Seq2SeqByLength {
 int seq2seq_write_by_length(const char *path, const char *model, const Seq2SeqEval *ev, char *err, size_t errlen);
 // Read such a file back. 0 with a one-line reason naming the file (missing, malformed).
 int seq2seq_read_by_length(const char *path, Seq2SeqByLength *out, char *err, size_t errlen);
+
+// One sentence of r's exact matches for a lesson to print, e.g. "75.0% at 1-3 symbols, 88.2% at
+// 4-6, 48.3% at 7-9, 9.5% at 10-12, 1.7% at 13-15, 0% from 16 on" (unit: "symbols", "words").
+// Empty buckets are skipped; the trailing run of 0% buckets becomes "0% from LO on" (or
+// "0% at every length" when nothing else is left).
+void seq2seq_by_length_summary(const Seq2SeqByLength *r, const char *unit, char *buf, size_t len);
 
 #endif

@@ -66,11 +66,37 @@ START_TEST(test_malformed_refused) {
 }
 END_TEST
 
+// The sentence chapters 05 and 06 print about chapter 04's table: every non-empty bucket up to
+// the trailing run of 0% ones, which collapses into "0% from LO on".
+START_TEST(test_summary_sentence) {
+    Seq2SeqByLength r = {.n_buckets = 7,
+                         .lo = {1, 4, 7, 10, 13, 16, 19},
+                         .hi = {3, 6, 9, 12, 15, 18, 21},
+                         .n = {12, 51, 0, 42, 59, 60, 0},
+                         .exact_match = {75.0, 88.235, 0.0, 9.5238, 0.0, 0.0, 0.0}};
+    char buf[256];
+    seq2seq_by_length_summary(&r, "symbols", buf, sizeof buf);
+    ck_assert_str_eq(buf, "75.0% at 1-3 symbols, 88.2% at 4-6, 9.5% at 10-12, 0% from 13 on");
+    r.exact_match[4] = 1.6949;   // a non-zero bucket after a zero one: both listed, then the run
+    r.exact_match[2] = 0.0, r.n[2] = 40;
+    seq2seq_by_length_summary(&r, "symbols", buf, sizeof buf);
+    ck_assert_str_eq(buf, "75.0% at 1-3 symbols, 88.2% at 4-6, 0.0% at 7-9, 9.5% at 10-12, 1.7% at 13-15, "
+                          "0% from 16 on");
+    for (int k = 0; k < r.n_buckets; k++) r.exact_match[k] = 0.0;   // nothing right anywhere
+    seq2seq_by_length_summary(&r, "words", buf, sizeof buf);
+    ck_assert_str_eq(buf, "0% at every length");
+    r.n_buckets = 2, r.exact_match[0] = 100.0, r.exact_match[1] = 50.0;   // no zero run at all
+    seq2seq_by_length_summary(&r, "words", buf, sizeof buf);
+    ck_assert_str_eq(buf, "100.0% at 1-3 words, 50.0% at 4-6");
+}
+END_TEST
+
 Suite *make_seq2seq_report_suite(void) {
     Suite *s = suite_create("seq2seq_report");
     TCase *tc = tcase_create("files");
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_malformed_refused);
+    tcase_add_test(tc, test_summary_sentence);
     suite_add_tcase(s, tc);
     return s;
 }

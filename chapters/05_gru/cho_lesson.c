@@ -16,8 +16,6 @@
 
 #define CHO_CHAPTER "05_gru"
 #define CHO_DEFAULT_OUT "figures/" CHO_CHAPTER
-// Chapter 04's bottleneck numbers, drawn beside ours when its classroom run has left them.
-#define CH04_COPY_CSV "figures/04_seq2seq_lstm/copy_by_length.csv"
 
 // ---- options -----------------------------------------------------------------------------------
 
@@ -263,8 +261,9 @@ static void cell_test(Narrator *nr, ChoExperiment *xs, int n, const Seq2SeqData 
     cho_length_table(nr, all, n);
 }
 
+// ch04: chapter 04's measurements of the same experiment (NULL when its run has not left them).
 static void cell_bottleneck(Narrator *nr, ChoExperiment *copy, const ChoOptions *o, const CliCommon *c,
-                            const char *base) {
+                            const char *base, const Seq2SeqByLength *ch04) {
     narrate_cell(nr, "The bottleneck: copying 3 to 30 symbols through z");
     ChoOptions oc = *o;
     apply_recipe(&oc, c->quick ? LSTM_RECIPE_COPY_QUICK : LSTM_RECIPE_COPY);   // chapter 04's settings
@@ -290,10 +289,18 @@ static void cell_bottleneck(Narrator *nr, ChoExperiment *copy, const ChoOptions 
                    100.0 * copy->s.test.bleu.bleu);
     const ChoExperiment *one[1] = {copy};
     cho_length_table(nr, one, 1);
-    narrate_text(nr, "Compare chapter 04's table (the LSTM, same settings, its own seed): 100%% at 1-3 symbols, 78%%\n"
-                     "at 4-6, 57%% at 7-9, 17%% at 10-12, 0%% from 16 on. Reading z at every step does not remove\n"
-                     "the cliff: everything the decoder knows of the source is still H numbers, fixed before it\n"
-                     "writes a word. Attention (chapter 07) lets the decoder look at every encoder state instead.");
+    char ch04_summary[512];
+    if (ch04) {
+        seq2seq_by_length_summary(ch04, "symbols", ch04_summary, sizeof ch04_summary);
+        narrate_text(nr, "Compare chapter 04's table (the LSTM, same settings, its own seed; %s):\n%s.",
+                     CH04_COPY_BY_LENGTH_CSV, ch04_summary);
+    } else {
+        narrate_text(nr, "(Chapter 04's table of this experiment, %s, is printed here when its\n"
+                         "classroom run has left it; not with --quick, whose budget differs.)", CH04_COPY_BY_LENGTH_CSV);
+    }
+    narrate_text(nr, "Reading z at every step does not remove the cliff: everything the decoder knows of the\n"
+                     "source is still H numbers, fixed before it writes a word. Attention (chapter 07) lets the\n"
+                     "decoder look at every encoder state instead.");
     seq2seq_data_free(&cd);
 }
 
@@ -321,10 +328,10 @@ void cho_lesson_run(const ChoOptions *o, const CliCommon *c, Narrator *nr, Gnupl
     ChoExperiment copy;
     memset(&copy, 0, sizeof copy);
     int bottleneck = with_bottleneck(o);
-    if (bottleneck) cell_bottleneck(nr, &copy, o, c, base);
     Seq2SeqByLength ch04;
     char err[1200];
-    int have_ch04 = bottleneck && !c->quick && seq2seq_read_by_length(CH04_COPY_CSV, &ch04, err, sizeof err);
+    int have_ch04 = bottleneck && !c->quick && seq2seq_read_by_length(CH04_COPY_BY_LENGTH_CSV, &ch04, err, sizeof err);
+    if (bottleneck) cell_bottleneck(nr, &copy, o, c, base, have_ch04 ? &ch04 : NULL);
     const ChoExperiment *all[3];
     for (int k = 0; k < n; k++) all[k] = &xs[k];
     cho_write_figures(all, n, bottleneck ? &copy : NULL, have_ch04 ? &ch04 : NULL, &d, c, gp, nr);

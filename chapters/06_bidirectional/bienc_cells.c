@@ -457,8 +457,13 @@ static void cell_bottleneck(Chapter06 *ch, Experiment *copy, const char *base) {
         table_percent(&t, ev->bucket_bleu[b], "%.2f");
     }
     narrate_table(nr, &t);
-    narrate_text(nr, "Compare chapter 04's LSTM (README: 100%% at 1-3 symbols, 57%% at 7-9, 0%% from 16 on).\n"
-                     "Reading both ways does not widen the pipe; attention (chapter 07) removes it.");
+    Seq2SeqByLength ch04;
+    char err[1200], ch04_summary[512];
+    if (!c->quick && seq2seq_read_by_length(CH04_COPY_BY_LENGTH_CSV, &ch04, err, sizeof err)) {
+        seq2seq_by_length_summary(&ch04, "symbols", ch04_summary, sizeof ch04_summary);
+        narrate_text(nr, "Compare chapter 04's LSTM (%s):\n%s.", CH04_COPY_BY_LENGTH_CSV, ch04_summary);
+    }
+    narrate_text(nr, "Reading both ways does not widen the pipe; attention (chapter 07) removes it.");
     seq2seq_data_free(&cd);
 }
 
