@@ -21,7 +21,8 @@
 // resume; cells 4 and 5), common/lstm.c (the fused nn.LSTM) and common/rnn.c (nn.RNN), both
 // PyTorch-checked.
 //
-// Run:      ./bin/03_lstm_gates              (80 s on 2 idle cores; --quick: 4 s; --help: options)
+// Run:      ./bin/03_lstm_gates              (53.6 s with --threads 1 on a busy 2-core machine;
+//                                             --quick: 2 s of CPU; --help: options)
 //           ./bin/03_lstm_gates --forget-bias 2    (the trained LSTMs' b_f; cell 3 adds a curve)
 //           Ctrl-C saves the runs in progress; the same command with --resume goes on from there
 //
@@ -40,8 +41,9 @@
 //     cell 3: log10 ||dL/dh_0||: RNN -211, LSTM b_f = 0 -201, b_f = 1 -68, b_f = 3 +0.8;
 //             float32 dL/dh_t is exactly 0 for t <= 789 (RNN), 779 (b_f = 0), 349 (b_f = 1)
 //     cell 4: the T = 50 LSTM leaves the baseline near update 780; held-out MSE 0.0004
-//     cell 5: held-out MSE, RNN / LSTM: T = 10 0.0022 / 0.00008, 25 0.019 / 0.0001,
-//             50 0.163 / 0.0004, 100 0.189 / 0.0002, 200 0.177 / 0.0002 (baseline 0.167)
+//     cell 5: held-out MSE, RNN / LSTM: T = 10 9.030e-04 / 7.607e-05, 25 0.02220 / 9.596e-05,
+//             50 0.1605 / 4.126e-04, 100 0.1575 / 1.671e-04, 200 0.1712 / 2.123e-04
+//             (baseline 0.1667)
 #include <float.h>
 #include <math.h>
 #include <stdio.h>

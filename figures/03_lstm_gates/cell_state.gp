@@ -14,7 +14,7 @@ set ylabel 'unit' noenhanced
 set cblabel 'c' noenhanced
 set cblabel offset 2,0
 set palette defined (0 '#053061', 0.2 '#4393c3', 0.4 '#d1e5f0', 0.5 '#f7f7f7', 0.6 '#fddbc7', 0.8 '#d6604d', 1 '#67001f')
-set cbrange [-3.55463839:3.55463839]
+set cbrange [-3.5562489:3.5562489]
 set format cb '%g'
 shade(v) = v
 set size ratio 0.3200
