@@ -82,7 +82,7 @@ help:
 	@echo "  make lint        trailing whitespace and tabs in sources"
 	@echo "  make deps        install gnuplot, libpng, Check and pkg-config if missing"
 	@echo "  make clean       remove build/ and bin/"
-	@echo "toggles: OPENMP=0 (single-threaded build), SAN=1, BUILD=dir, CC=clang"
+	@echo "toggles: OPENMP=0 (single-threaded build), SAN=1, LIBM_ACTIVATIONS=1, BUILD=dir, CC=clang"
 
 # --- dependencies --------------------------------------------------------------------------
 # Checked on every entry target (cheap); installs with apt-get when something is missing.
