@@ -32,7 +32,8 @@
 //     starts with the year, which every source format writes last.
 //     copy, H = 128, 4 epochs: exact match 75.0% for 3 symbols, 88.2% at 4-6, 48.3% at 7-9,
 //     0.0% from 16 on.
-//     Multi30k with --preset bentrevett: bentrevett publishes test PPL 43.8, BLEU 13.8.
+//     Multi30k with --preset bentrevett: bentrevett publishes test PPL 43.8, BLEU 13.8; our
+//     10-epoch run measured test PPL 34.9, BLEU 18.23 (best epoch 9; README.md).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
