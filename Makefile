@@ -145,8 +145,9 @@ test: $(TEST_BIN) $(CHAPTER_BINS) $(TOOL_BINS)
 	UNROLLED_BIN=$(BINDIR) UNROLLED_SCRATCH=$(BUILD)/test-runs ./$(TEST_BIN)
 
 # The sanitizer build keeps its own objects and programs, so it never replaces bin/.
+# AddressSanitizer makes everything 2-3x slower, the tests' timeouts too (libcheck's multiplier).
 sanitize: | deps
-	$(MAKE) SAN=1 OPENMP=0 BUILD=build/san BINDIR=build/san/bin test
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-3} $(MAKE) SAN=1 OPENMP=0 BUILD=build/san BINDIR=build/san/bin test
 
 # Hardening (issue 13): the fuzzers and valgrind have scripts of their own in tools/.
 FUZZ_SECONDS ?= 60
