@@ -58,27 +58,24 @@ static Worst worst_error(void (*kernel)(float *, const float *, int), double (*e
     return w;
 }
 
-START_TEST(tanh_within_three_ulp_everywhere) {
-    int n;
-    float *x = sweep_inputs(&n);
-    Worst fast = worst_error(tanh_kernel, tanh, x, n);
-    Worst libm = worst_error(tanh_libm, tanh, x, n);
-    ck_assert_msg(fast.ulps <= 3.0, "tanh_kernel is %.2f ulp off at x = %.9g", fast.ulps,
-                  (double)fast.at);
-    ck_assert_msg(libm.ulps <= 3.0, "tanh_libm is %.2f ulp off at x = %.9g", libm.ulps,
-                  (double)libm.at);
-    free(x);
-}
-END_TEST
+// Each kernel and its libm twin against the exact function, all within 3 ulp everywhere.
+static const struct {
+    const char *name;
+    void (*kernel)(float *, const float *, int), (*libm)(float *, const float *, int);
+    double (*exact)(double);
+} functions[] = {
+    {"tanh", tanh_kernel, tanh_libm, tanh},
+    {"sigmoid", sigmoid_kernel, sigmoid_libm, exact_sigmoid},
+};
 
-START_TEST(sigmoid_within_three_ulp_everywhere) {
+START_TEST(within_three_ulp_everywhere) {
     int n;
     float *x = sweep_inputs(&n);
-    Worst fast = worst_error(sigmoid_kernel, exact_sigmoid, x, n);
-    Worst libm = worst_error(sigmoid_libm, exact_sigmoid, x, n);
-    ck_assert_msg(fast.ulps <= 3.0, "sigmoid_kernel is %.2f ulp off at x = %.9g", fast.ulps,
+    Worst fast = worst_error(functions[_i].kernel, functions[_i].exact, x, n);
+    Worst libm = worst_error(functions[_i].libm, functions[_i].exact, x, n);
+    ck_assert_msg(fast.ulps <= 3.0, "%s_kernel is %.2f ulp off at x = %.9g", functions[_i].name, fast.ulps,
                   (double)fast.at);
-    ck_assert_msg(libm.ulps <= 3.0, "sigmoid_libm is %.2f ulp off at x = %.9g", libm.ulps,
+    ck_assert_msg(libm.ulps <= 3.0, "%s_libm is %.2f ulp off at x = %.9g", functions[_i].name, libm.ulps,
                   (double)libm.at);
     free(x);
 }
@@ -135,8 +132,7 @@ Suite *make_activation_kernels_suite(void) {
     Suite *s = suite_create("activation_kernels");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, tanh_within_three_ulp_everywhere);
-    tcase_add_test(tc, sigmoid_within_three_ulp_everywhere);
+    tcase_add_loop_test(tc, within_three_ulp_everywhere, 0, 2);
     tcase_add_test(tc, special_values);
     tcase_add_test(tc, same_bits_in_any_position);
     suite_add_tcase(s, tc);
