@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seq2seq_report.h"
 #include "util.h"
 
 // ---- one experiment --------------------------------------------------------------------------
@@ -188,6 +189,10 @@ int seq2seq_run_loaded(const char *model, Seq2SeqBuilder build, const Seq2SeqLoa
     const Seq2SeqEval *evs[1] = {&ev};
     const char *labels[1] = {"test"};
     seq2seq_length_table(&nr, evs, labels, 1);
+    if (o->by_length_csv) {
+        if (!seq2seq_write_by_length(o->by_length_csv, model, &ev, err, sizeof err)) die("--by-length-csv: %s", err);
+        narrate_result(&nr, "the length table: %s", o->by_length_csv);
+    }
     seq2seq_eval_free(&ev);
     seq2seq_loaded_free(&s);
     seq2seq_data_free(&d);

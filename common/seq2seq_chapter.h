@@ -71,10 +71,16 @@ typedef struct Seq2SeqLoadOptions {
     const char *translate;    // a sentence to translate, or NULL: measure on the test set
     const char *data;         // --data as given: another data set to measure on, or "dates" (the default)
     int eval_pairs, batch, max_len;   // max_len <= 0: 25 for Multi30k, else the longest target + 3
+    const char *by_length_csv;        // --by-length-csv: also write the length table there, or NULL
 } Seq2SeqLoadOptions;
 
+// The --by-length-csv option of every Seq2Seq chapter (for its option table).
+#define SEQ2SEQ_BY_LENGTH_CSV_HELP \
+    "with --load: also write the test set's by-length table to this file (the format chapter 07 reads)"
+
 // --load: print the translation (stdout, "read as: ..." first unless quiet), or the test
-// loss, perplexity, exact match, BLEU, examples and the length table. Returns the exit status.
+// loss, perplexity, exact match, BLEU, examples and the length table (also written to
+// o->by_length_csv when given). Returns the exit status.
 int seq2seq_run_loaded(const char *model, Seq2SeqBuilder build, const Seq2SeqLoadOptions *o, const CliCommon *c);
 
 #endif

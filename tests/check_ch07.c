@@ -198,6 +198,17 @@ START_TEST(test_font_covers_dates_vocabulary) {
 END_TEST
 
 // ---- the payoff figure works with whichever chapters' files exist --------------------------------
+
+// Draw the payoff figure of task into dir/figs and return its CSV (file), to be freed.
+static char *draw_payoff(const Attn07Payoff *pay, const Seq2SeqByLength *mine, const char *task, const char *dir,
+                         const char *file) {
+    char err[1200], out[4096], path[4200];
+    tmp_path(out, dir, "figs");
+    ck_assert_msg(attn07_payoff_figure(pay, mine, task, out, NULL, err, sizeof err), "%s", err);
+    snprintf(path, sizeof path, "%s/%s", out, file);
+    size_t n = 0;
+    return read_all(path, &n);
+}
 START_TEST(test_payoff_with_missing_files) {
     char dir[64], path[4200], sub[4096];
     make_tmp_dir(dir);
@@ -210,20 +221,44 @@ START_TEST(test_payoff_with_missing_files) {
     snprintf(path, sizeof path, "%s/copy_by_length.csv", sub);
     write_text(path, "not,the,header\n");
     Attn07Payoff pay;
-    ck_assert_int_eq(attn07_payoff_read(&pay, dir), 1);
+    ck_assert_int_eq(attn07_payoff_read(&pay, dir, "copy"), 1);
     ck_assert(pay.have[0] && !pay.have[1] && !pay.have[2]);
     ck_assert_err_has(pay.why[1], "05_gru/copy_by_length.csv");
     ck_assert_err_has(pay.why[2], "06_bidirectional/copy_by_length.csv", "header");
     ck_assert(strchr(pay.why[1], '\n') == NULL && strchr(pay.why[2], '\n') == NULL);
     Seq2SeqByLength mine = {.model = "seq2seq_attention", .n_buckets = 2, .lo = {1, 4}, .hi = {3, 6},
                             .n = {12, 51}, .exact_match = {100, 100}, .bleu = {NAN, 100}};
-    char err[1200], out[4096];
-    tmp_path(out, dir, "figs");
-    ck_assert_msg(attn07_payoff_figure(&pay, &mine, out, NULL, err, sizeof err), "%s", err);
-    snprintf(path, sizeof path, "%s/payoff_by_length.csv", out);
-    size_t n = 0;
-    char *csv = read_all(path, &n);
+    char *csv = draw_payoff(&pay, &mine, "copy", dir, "payoff_by_length.csv");
     ck_assert(csv && strstr(csv, "ch04 LSTM") && strstr(csv, "ch07 attention") && !strstr(csv, "ch06"));
+    free(csv);
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+// The Multi30k comparison reads each chapter's multi30k_by_length.csv, and draws BLEU alone.
+START_TEST(test_payoff_multi30k) {
+    char dir[64], path[4200], sub[4096];
+    make_tmp_dir(dir);
+    static const char *const chapters[] = {"04_seq2seq_lstm", "05_gru", "06_bidirectional"};
+    for (int k = 0; k < 3; k++) {
+        tmp_path(sub, dir, chapters[k]);
+        ck_assert(make_dirs(sub, NULL, 0));
+        snprintf(path, sizeof path, "%s/copy_by_length.csv", sub);   // the other task: must not be read
+        write_text(path, "model,lo,hi,n,exact_match,bleu\nm,1,3,12,100,nan\n");
+        if (k == 1) continue;   // chapter 05's Multi30k run has not finished
+        snprintf(path, sizeof path, "%s/multi30k_by_length.csv", sub);
+        write_text(path, "model,lo,hi,n,exact_match,bleu\nm,4,6,24,0,13.9\nm,7,9,255,1.6,23.5\n");
+    }
+    Attn07Payoff pay;
+    ck_assert_int_eq(attn07_payoff_read(&pay, dir, "multi30k"), 2);
+    ck_assert(pay.have[0] && !pay.have[1] && pay.have[2]);
+    ck_assert_err_has(pay.why[1], "05_gru/multi30k_by_length.csv");
+    ck_assert(pay.theirs[2].n_buckets == 2 && pay.theirs[2].bleu[1] == 23.5);
+    Seq2SeqByLength mine = {.model = "seq2seq_attention", .n_buckets = 2, .lo = {4, 7}, .hi = {6, 9},
+                            .n = {24, 255}, .exact_match = {0, 2}, .bleu = {20, 30}};
+    char *csv = draw_payoff(&pay, &mine, "multi30k", dir, "payoff_multi30k_by_length.csv");
+    ck_assert(csv && strstr(csv, "ch04 LSTM, fixed context: BLEU") && strstr(csv, "ch07 attention: BLEU"));
+    ck_assert(!strstr(csv, "exact match") && !strstr(csv, "ch05"));
     free(csv);
     remove_tmp_dir(dir);
 }
@@ -370,6 +405,7 @@ Suite *make_ch07_suite(void) {
     tcase_add_loop_test(torch, test_padding_gets_zero_weight, 0, 2);
     tcase_add_test(torch, test_font_covers_dates_vocabulary);
     tcase_add_test(torch, test_payoff_with_missing_files);
+    tcase_add_test(torch, test_payoff_multi30k);
     suite_add_tcase(s, torch);
     TCase *train = tcase_create("training");
     tcase_set_timeout(train, 180);

@@ -12,6 +12,7 @@
 #include "fixture.h"
 #include "optim.h"
 #include "seq2seq_io.h"
+#include "seq2seq_report.h"
 #include "test_env.h"
 #include "test_files.h"
 #include "test_util.h"
@@ -177,6 +178,19 @@ void s2s_check_round_trip(const S2SModelUnderTest *t) {
     snprintf(want_line, sizeof want_line, "%s\n", want);
     ck_assert_str_eq(out, want_line);
     seq2seq_loaded_free(&s);
+    // Measured on the test set, it can leave its length table for chapter 07: every test
+    // sentence in exactly one bucket.
+    char table[4096];
+    tmp_path(table, dir, "by_length.csv");
+    snprintf(args, sizeof args, "--load %.2000s --by-length-csv %.2000s --eval-pairs %d --quiet", path, table,
+             r.eval_pairs);
+    ck_assert_int_eq(run_program(t->program, args, out, sizeof out), 0);
+    Seq2SeqByLength bl;
+    ck_assert_msg(seq2seq_read_by_length(table, &bl, err, sizeof err), "%s", err);
+    ck_assert_str_eq(bl.model, t->name);
+    int counted = 0;
+    for (int b = 0; b < bl.n_buckets; b++) counted += bl.n[b];
+    ck_assert_int_eq(counted, d.text[SPLIT_TEST].n);
 
     // Errors: missing, corrupt, another model, a missing tensor. One line, naming the file.
     tmp_path(path, dir, "nothing");

@@ -60,7 +60,7 @@ typedef struct Options {
     int emb, hidden, layers, batch, epochs, bucket, reverse, compare, resume, preset;
     int train_pairs, eval_pairs, max_len, samples;
     float dropout, teacher_forcing, lr, clip, init_range;
-    const char *data, *load, *translate, *save, *bottleneck;
+    const char *data, *load, *translate, *save, *bottleneck, *by_length_csv;
     char resume_hint[2048];   // this command line with --resume: printed if Ctrl-C stops training
 } Options;
 
@@ -140,6 +140,11 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     }
 
     int bleu = strcmp(d->name, "multi30k") == 0;
+    if (bleu) {   // the same table on real sentences, for chapter 07's Multi30k comparison
+        char path[4200];
+        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
+        if (!seq2seq_write_by_length(path, LSTM_SEQ2SEQ_NAME, &xs[0].s.test, err, sizeof err)) die("%s", err);
+    }
     plot_init(&p, bleu ? "bleu_by_length" : "accuracy_by_length",
               bleu ? "Greedy translation quality against source length (test set)"
                    : "Longer sources, worse translations (test sets)",
@@ -336,6 +341,7 @@ int main(int argc, char **argv) {
         {"resume", CLI_BOOL, &o.resume, "continue the run saved under --save", 0, 0, NULL},
         {"load", CLI_STRING, &o.load, "a checkpoint to translate with (--translate) or test; no training", 0, 0, NULL},
         {"translate", CLI_STRING, &o.translate, "with --load: translate this sentence and stop", 0, 0, NULL},
+        {"by-length-csv", CLI_STRING, &o.by_length_csv, SEQ2SEQ_BY_LENGTH_CSV_HELP, 0, 0, NULL},
         {"preset", CLI_CHOICE, &o.preset, "bentrevett: notebook 1's model and training", .choices = presets},
         {0}};
     CliCommon c;
@@ -352,7 +358,7 @@ int main(int argc, char **argv) {
         return seq2seq_run_loaded(LSTM_SEQ2SEQ_NAME, lstm_seq2seq_new,
                                   &(Seq2SeqLoadOptions){.load = o.load, .translate = o.translate, .data = o.data,
                                                         .eval_pairs = o.eval_pairs, .batch = o.batch,
-                                                        .max_len = o.max_len},
+                                                        .max_len = o.max_len, .by_length_csv = o.by_length_csv},
                                   &c);
 
     Seq2SeqData d;

@@ -94,6 +94,7 @@ int cho_options_add(ChoOptions *o, CliOption *t, int n) {
         {"load", CLI_STRING, &o->load, "a checkpoint to translate with (--translate) or test; no training", 0, 0,
          NULL},
         {"translate", CLI_STRING, &o->translate, "with --load: translate this sentence and stop", 0, 0, NULL},
+        {"by-length-csv", CLI_STRING, &o->by_length_csv, SEQ2SEQ_BY_LENGTH_CSV_HELP, 0, 0, NULL},
         {"preset", CLI_CHOICE, &o->preset, "bentrevett: notebook 2's model and training (implies --part seq2seq)",
          .choices = presets},
     };
@@ -347,6 +348,6 @@ int cho_run_loaded(const ChoOptions *o, const CliCommon *c) {
     return seq2seq_run_loaded(CHO_SEQ2SEQ_NAME, cho_seq2seq_new,
                               &(Seq2SeqLoadOptions){.load = o->load, .translate = o->translate, .data = o->data,
                                                     .eval_pairs = o->eval_pairs, .batch = o->batch,
-                                                    .max_len = o->max_len},
+                                                    .max_len = o->max_len, .by_length_csv = o->by_length_csv},
                               c);
 }

@@ -21,7 +21,7 @@ typedef struct ChoOptions {
     int compare_lstm;      // also train chapter 04's LSTM, same data, budget and seed
     int train_pairs, eval_pairs, max_len, samples;
     float dropout, teacher_forcing, lr, clip, init_range, init_std;
-    const char *data, *load, *translate, *save, *bottleneck;
+    const char *data, *load, *translate, *save, *bottleneck, *by_length_csv;
     char resume_hint[2048];   // this command line with --resume: printed if Ctrl-C stops training
 } ChoOptions;
 

@@ -105,6 +105,11 @@ void cho_write_figures(const ChoExperiment *const *xs, int n, const ChoExperimen
     write_plot(&p, c, gp);
 
     int bleu = strcmp(d->name, "multi30k") == 0;   // nothing is ever exact there
+    char path[4200], err[1200];
+    if (bleu) {   // the first model's table on real sentences, for chapter 07's Multi30k comparison
+        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
+        if (!seq2seq_write_by_length(path, xs[0]->s.model, &xs[0]->s.test, err, sizeof err)) die("%s", err);
+    }
     double x[SEQ2SEQ_MAX_BUCKETS], y[SEQ2SEQ_MAX_BUCKETS];
     plot_init(&p, "seq2seq_by_length", bleu ? "Greedy translation quality against source length (test set)"
                                             : "Exact match against source length (test set)",
@@ -123,7 +128,6 @@ void cho_write_figures(const ChoExperiment *const *xs, int n, const ChoExperimen
     narrate_result(nr, "figures: %s/seq2seq_loss_curves.png, %s/seq2seq_by_length.png", c->out, c->out);
     if (!copy) return;
 
-    char path[4200], err[1200];
     path_join(path, sizeof path, c->out, "copy_by_length.csv");   // chapter 07 reads it
     if (!seq2seq_write_by_length(path, copy->s.model, &copy->s.test, err, sizeof err)) die("%s", err);
     plot_init(&p, "bottleneck_by_length", "Copying 3 to 30 symbols through one context vector (test set)",

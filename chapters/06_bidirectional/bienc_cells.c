@@ -479,6 +479,12 @@ static void write_figures(Chapter06 *ch, Experiment *xs, int n, const Experiment
         path_join(path, sizeof path, c->out, "copy_by_length.csv");
         if (!seq2seq_write_by_length(path, BIENC_SEQ2SEQ_NAME, &copy->s.test, err, sizeof err)) die("%s", err);
     }
+    if (strcmp(d->name, "multi30k") == 0) {   // the same table on real sentences (the bidirectional model)
+        char path[4200], err[1200];
+        cli_prepare_out(c);
+        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
+        if (!seq2seq_write_by_length(path, BIENC_SEQ2SEQ_NAME, &xs[0].s.test, err, sizeof err)) die("%s", err);
+    }
     if (c->no_plots) return;
     cli_prepare_out(c);
     char err[1024], label[160];
@@ -549,7 +555,7 @@ int ch06_run_loaded(Chapter06 *ch) {
     return seq2seq_run_loaded(BIENC_SEQ2SEQ_NAME, bienc_seq2seq_new,
                               &(Seq2SeqLoadOptions){.load = o->load, .translate = o->translate, .data = o->data,
                                                     .eval_pairs = o->eval_pairs, .batch = o->batch,
-                                                    .max_len = o->max_len},
+                                                    .max_len = o->max_len, .by_length_csv = o->by_length_csv},
                               ch->c);
 }
 

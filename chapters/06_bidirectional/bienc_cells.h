@@ -13,7 +13,7 @@ typedef struct Ch06Options {
     int emb, hidden, layers, batch, epochs, bucket, reverse, compare, compare_reversed, resume, preset;
     int train_pairs, eval_pairs, max_len, samples, trap_pairs, trap_epochs;
     float dropout, teacher_forcing, lr, clip, init_range, init_std;
-    const char *data, *load, *translate, *save, *bottleneck;
+    const char *data, *load, *translate, *save, *bottleneck, *by_length_csv;
     char resume_hint[2048];   // this command line with --resume: printed if Ctrl-C stops training
 } Ch06Options;
 

@@ -44,6 +44,7 @@
 #include "bienc_lesson.h"
 #include "bienc_seq2seq.h"
 #include "cli.h"
+#include "seq2seq_chapter.h"
 #include "seq2seq_io.h"
 #include "util.h"
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv) {
         {"resume", CLI_BOOL, &o.resume, "continue the runs saved under --save", 0, 0, NULL},
         {"load", CLI_STRING, &o.load, "a checkpoint to translate with (--translate) or test; no training", 0, 0, NULL},
         {"translate", CLI_STRING, &o.translate, "with --load: translate this sentence and stop", 0, 0, NULL},
+        {"by-length-csv", CLI_STRING, &o.by_length_csv, SEQ2SEQ_BY_LENGTH_CSV_HELP, 0, 0, NULL},
         {"preset", CLI_CHOICE, &o.preset, "bentrevett: notebook 3's sizes and training", .choices = presets},
         {0}};
     CliCommon c;

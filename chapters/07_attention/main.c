@@ -28,7 +28,9 @@
 // alignment.csv (the weight on the right source token); attention_padding_{mask,nomask} (a short
 // date in a padded batch); payoff_by_length (exact match and BLEU against source length on the
 // copy task, chapters 04-07: Bahdanau et al.'s Figure 2) with copy_by_length.csv (this model's
-// buckets); attention_own_sentence.png (cell 8's map). With --data multi30k: attention_multi30k_N.
+// buckets); attention_own_sentence.png (cell 8's map). With --data multi30k: attention_multi30k_N,
+// multi30k_by_length.csv and payoff_multi30k_by_length (BLEU by source length beside chapters
+// 04-06's multi30k_by_length.csv, read from --compare-dir).
 //
 // EXPECTED (classroom default, seed 1234, measured; README.md has the tables):
 //     dates, 3 epochs: test exact match 100.0%, BLEU 100.00, test loss 0.0004.
@@ -70,7 +72,7 @@ typedef struct Options {
     int emb, hidden, dec_hidden, batch, epochs, bucket, reverse, compare_mask, resume, preset;
     int train_pairs, eval_pairs, max_len, samples, n_maps;
     float dropout, teacher_forcing, lr, clip, init_range, init_std;
-    const char *data, *load, *translate, *save, *bottleneck, *attention_map, *compare_dir;
+    const char *data, *load, *translate, *save, *bottleneck, *attention_map, *compare_dir, *by_length_csv;
     char resume_hint[2048];
 } Options;
 
@@ -363,6 +365,23 @@ static void cell_masking(Narrator *nr, Experiment *xs, const Seq2SeqData *d, con
 
 // ---- the payoff: the bottleneck experiment, chapters 04-07 ---------------------------------------
 
+// The table and figure of mine beside chapters 04-06's files for task ("copy", "multi30k").
+static void compare_chapters(Narrator *nr, const Seq2SeqByLength *mine, const char *task, const Options *o,
+                             const CliCommon *c, Gnuplot *gp) {
+    Attn07Payoff pay;
+    attn07_payoff_read(&pay, o->compare_dir, task);
+    for (int k = 0; k < ATTN07_N_COMPARED; k++)
+        if (!pay.have[k]) narrate_result(nr, "left out of the comparison: %s", pay.why[k]);
+    attn07_payoff_table(nr, &pay, mine);
+    narrate_text(nr, "(\"-\": that chapter's file is missing, or BLEU-4 is undefined: no 4-gram under 4 tokens.)");
+    if (!c->no_plots) {
+        char err[1200];
+        if (!attn07_payoff_figure(&pay, mine, task, c->out, gp, err, sizeof err)) die("%s", err);
+        narrate_result(nr, "figure: %s/%s.png", c->out,
+                       strcmp(task, "multi30k") == 0 ? "payoff_multi30k_by_length" : "payoff_by_length");
+    }
+}
+
 static void cell_payoff(Narrator *nr, Experiment *copy, const Options *o, const CliCommon *c, const char *base,
                         Gnuplot *gp) {
     narrate_cell(nr, "The payoff: the bottleneck experiment again, with attention");
@@ -396,17 +415,26 @@ static void cell_payoff(Narrator *nr, Experiment *copy, const Options *o, const 
         path_join(path, sizeof path, c->out, "copy_by_length.csv");
         if (!seq2seq_write_by_length(path, BAHDANAU_NAME, &copy->s.test, err, sizeof err)) die("%s", err);
     }
-    Attn07Payoff pay;
-    attn07_payoff_read(&pay, o->compare_dir);
-    for (int k = 0; k < ATTN07_N_COMPARED; k++)
-        if (!pay.have[k]) narrate_result(nr, "left out of the comparison: %s", pay.why[k]);
-    attn07_payoff_table(nr, &pay, &mine);
-    narrate_text(nr, "(\"-\": that chapter's file is missing, or BLEU-4 is undefined: no 4-gram in 3 symbols.)");
-    if (!c->no_plots) {
-        if (!attn07_payoff_figure(&pay, &mine, c->out, gp, err, sizeof err)) die("%s", err);
-        narrate_result(nr, "figure: %s/payoff_by_length.png; this model's buckets: %s", c->out, path);
-    }
+    compare_chapters(nr, &mine, "copy", o, c, gp);
+    narrate_result(nr, "this model's buckets: %s", path);
     seq2seq_data_free(&cd);
+}
+
+// The same comparison on Multi30k: each chapter's Multi30k run leaves multi30k_by_length.csv; put
+// them (or `--load CKPT --by-length-csv` of their checkpoints) in COMPARE_DIR/NN_name/.
+static void cell_payoff_multi30k(Narrator *nr, const Experiment *x, const Options *o, const CliCommon *c,
+                                 Gnuplot *gp) {
+    narrate_cell(nr, "The payoff on real sentences: BLEU by source length, chapters 04-07");
+    Seq2SeqByLength mine;
+    attn07_by_length_from_eval(&mine, BAHDANAU_NAME, &x->s.test);
+    if (!c->no_plots) {
+        char path[4200], err[1200];
+        cli_prepare_out(c);
+        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
+        if (!seq2seq_write_by_length(path, BAHDANAU_NAME, &x->s.test, err, sizeof err)) die("%s", err);
+        narrate_result(nr, "this model's buckets: %s", path);
+    }
+    compare_chapters(nr, &mine, "multi30k", o, c, gp);
 }
 
 // ---- figures ---------------------------------------------------------------------------------
@@ -486,7 +514,8 @@ static int run_loaded(const Options *o, const CliCommon *c) {
     seq2seq_loaded_free(&s);   // no sentence: measure it on the test set, as every chapter does
     return seq2seq_run_loaded(BAHDANAU_NAME, bahdanau_new,
                               &(Seq2SeqLoadOptions){.load = o->load, .data = o->data, .eval_pairs = o->eval_pairs,
-                                                    .batch = o->batch, .max_len = o->max_len},
+                                                    .batch = o->batch, .max_len = o->max_len,
+                                                    .by_length_csv = o->by_length_csv},
                               c);
 }
 
@@ -529,7 +558,7 @@ int main(int argc, char **argv) {
         {"maps", CLI_INT, &o.n_maps, "attention maps of test sentences to draw", .min = 0, .max = 8},
         {"bottleneck-task", CLI_STRING, &o.bottleneck, "toy task of the length experiment (none: skip; not run "
          "with multi30k)", 0, 0, NULL},
-        {"compare-dir", CLI_STRING, &o.compare_dir, "where chapters 04-06 wrote NN_name/copy_by_length.csv", 0, 0,
+        {"compare-dir", CLI_STRING, &o.compare_dir, "where chapters 04-06 wrote NN_name/copy_by_length.csv (and multi30k_by_length.csv)", 0, 0,
          NULL},
         {"samples", CLI_INT, &o.samples, "validation sentences translated after every epoch", .min = 0, .max = 16},
         {"save", CLI_STRING, &o.save, "checkpoint NAME (default runs/" CHAPTER "/DATA, or OUT/DATA with --out)", 0, 0,
@@ -537,6 +566,7 @@ int main(int argc, char **argv) {
         {"resume", CLI_BOOL, &o.resume, "continue the run saved under --save", 0, 0, NULL},
         {"load", CLI_STRING, &o.load, "a checkpoint to translate with (--translate) or test; no training", 0, 0, NULL},
         {"translate", CLI_STRING, &o.translate, "with --load: translate this sentence and stop", 0, 0, NULL},
+        {"by-length-csv", CLI_STRING, &o.by_length_csv, SEQ2SEQ_BY_LENGTH_CSV_HELP, 0, 0, NULL},
         {"attention-map", CLI_STRING, &o.attention_map, "with --translate: draw its attention map into this PNG", 0,
          0, NULL},
         {"preset", CLI_CHOICE, &o.preset, "bentrevett: notebook 3's model and training", .choices = presets},
@@ -575,7 +605,7 @@ int main(int argc, char **argv) {
     int n = o.compare_mask ? 2 : 1;
 
     Narrator nr;
-    narrate_init(&nr, 5 + (n == 2) + with_copy + 1, c.quiet, c.pause);
+    narrate_init(&nr, 5 + (n == 2) + with_copy + multi30k + 1, c.quiet, c.pause);
     cell_data(&nr, &d);
     {
         Rng rng;
@@ -627,6 +657,7 @@ int main(int argc, char **argv) {
     Experiment copy;
     memset(&copy, 0, sizeof copy);
     if (with_copy) cell_payoff(&nr, &copy, &o, &c, base, &gp);
+    if (multi30k) cell_payoff_multi30k(&nr, &xs[0], &o, &c, &gp);
     cell_translate_demo(&nr, &xs[0], &d, &c, max_len);
 
     static const char *const exercises[] = {

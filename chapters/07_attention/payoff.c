@@ -24,12 +24,12 @@ void attn07_by_length_from_eval(Seq2SeqByLength *r, const char *model, const Seq
     }
 }
 
-int attn07_payoff_read(Attn07Payoff *p, const char *compare_dir) {
+int attn07_payoff_read(Attn07Payoff *p, const char *compare_dir, const char *task) {
     memset(p, 0, sizeof *p);
     int found = 0;
     for (int k = 0; k < ATTN07_N_COMPARED; k++) {
         char file[1200];
-        snprintf(file, sizeof file, "%.1000s/%s/copy_by_length.csv", compare_dir, compared[k].chapter);
+        snprintf(file, sizeof file, "%.1000s/%s/%.40s_by_length.csv", compare_dir, compared[k].chapter, task);
         p->have[k] = seq2seq_read_by_length(file, &p->theirs[k], p->why[k], sizeof p->why[k]);
         found += p->have[k];
     }
@@ -45,7 +45,7 @@ static double bucket_value(const Seq2SeqByLength *r, int lo, int hi, int bleu) {
 
 void attn07_payoff_table(Narrator *nr, const Attn07Payoff *p, const Seq2SeqByLength *mine) {
     Table t;
-    table_init(&t, 10, "symbols", "n", "ch04 exact", "ch05 exact", "ch06 exact", "ch07 exact", "ch04 BLEU",
+    table_init(&t, 10, "length", "n", "ch04 exact", "ch05 exact", "ch06 exact", "ch07 exact", "ch04 BLEU",
                "ch05 BLEU", "ch06 BLEU", "ch07 BLEU");
     for (int b = 0; b < mine->n_buckets; b++) {
         table_fmt(&t, "%d-%d", mine->lo[b], mine->hi[b]);
@@ -61,8 +61,9 @@ void attn07_payoff_table(Narrator *nr, const Attn07Payoff *p, const Seq2SeqByLen
     narrate_table(nr, &t);
 }
 
-static void add_by_length(Plot *p, const Seq2SeqByLength *r, const char *label, const char *colour) {
-    for (int metric = 0; metric < 2; metric++) {
+// metric_from 0: exact match (solid) and BLEU (dashed); 1: BLEU alone (solid).
+static void add_by_length(Plot *p, const Seq2SeqByLength *r, const char *label, const char *colour, int metric_from) {
+    for (int metric = metric_from; metric < 2; metric++) {
         double x[SEQ2SEQ_MAX_BUCKETS], y[SEQ2SEQ_MAX_BUCKETS];
         int m = 0;
         for (int b = 0; b < r->n_buckets; b++) {
@@ -75,19 +76,24 @@ static void add_by_length(Plot *p, const Seq2SeqByLength *r, const char *label, 
         char name[160];
         snprintf(name, sizeof name, "%s: %s", label, metric ? "BLEU" : "exact match");
         int s = plot_add_series(p, name, x, y, m);
-        plot_set_style(p, s, metric ? PLOT_DASHED : PLOT_LINESPOINTS, colour);
+        plot_set_style(p, s, metric && !metric_from ? PLOT_DASHED : PLOT_LINESPOINTS, colour);
     }
 }
 
-int attn07_payoff_figure(const Attn07Payoff *p, const Seq2SeqByLength *mine, const char *out_dir, Gnuplot *gp,
-                         char *err, size_t errlen) {
+int attn07_payoff_figure(const Attn07Payoff *p, const Seq2SeqByLength *mine, const char *task, const char *out_dir,
+                         Gnuplot *gp, char *err, size_t errlen) {
+    int multi30k = strcmp(task, "multi30k") == 0;
     Plot pl;
-    plot_init(&pl, "payoff_by_length", "Copying 3-30 symbols: the fixed-size context against attention (test set)",
-              "source length (symbols, bucket centre)", "exact match or BLEU (%)");
+    if (multi30k)
+        plot_init(&pl, "payoff_multi30k_by_length", "Multi30k: greedy translation quality against source length (test set)",
+                  "source length (words, bucket centre)", "BLEU");
+    else
+        plot_init(&pl, "payoff_by_length", "Copying 3-30 symbols: the fixed-size context against attention (test set)",
+                  "source length (symbols, bucket centre)", "exact match or BLEU (%)");
     for (int k = 0; k < ATTN07_N_COMPARED; k++)
-        if (p->have[k]) add_by_length(&pl, &p->theirs[k], compared[k].label, compared[k].colour);
-    add_by_length(&pl, mine, "ch07 attention", "#009e73");
-    plot_set_yrange(&pl, 0.0, 105.0);
+        if (p->have[k]) add_by_length(&pl, &p->theirs[k], compared[k].label, compared[k].colour, multi30k);
+    add_by_length(&pl, mine, "ch07 attention", "#009e73", multi30k);
+    plot_set_yrange(&pl, 0.0, multi30k ? NAN : 105.0);
     int ok = plot_write(&pl, out_dir, gp, err, errlen);
     plot_free(&pl);
     return ok;
