@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "util.h"
 
 #define BY_LENGTH_HEADER "model,lo,hi,n,exact_match,bleu"
 
@@ -24,6 +25,19 @@ int seq2seq_write_by_length(const char *path, const char *model, const Seq2SeqEv
         else fprintf(f.fp, "%.4f\n", 100.0 * ev->bucket_bleu[k]);
     }
     return atomic_commit(&f, err, errlen);
+}
+
+void seq2seq_by_length_path(char *path, size_t len, const char *dir, const char *task) {
+    char name[64];
+    snprintf(name, sizeof name, "%.40s_by_length.csv", task);
+    path_join(path, len, dir, name);
+}
+
+void seq2seq_save_by_length(const char *dir, const char *task, const char *model, const Seq2SeqEval *ev,
+                            char *path, size_t len) {
+    char err[1200];
+    seq2seq_by_length_path(path, len, dir, task);
+    if (!seq2seq_write_by_length(path, model, ev, err, sizeof err)) die("%s", err);
 }
 
 int seq2seq_read_by_length(const char *path, Seq2SeqByLength *out, char *err, size_t errlen) {

@@ -28,6 +28,12 @@ typedef struct Seq2SeqByLength {
 
 // Write ev's buckets (atomically) under the name model. 0 with a one-line reason.
 int seq2seq_write_by_length(const char *path, const char *model, const Seq2SeqEval *ev, char *err, size_t errlen);
+// The file a run leaves for chapter 07, task "copy" or "multi30k": DIR/TASK_by_length.csv.
+// seq2seq_save_by_length writes ev's buckets there, or dies with a one-line reason; the path
+// goes to path (len bytes) for the narration.
+void seq2seq_by_length_path(char *path, size_t len, const char *dir, const char *task);
+void seq2seq_save_by_length(const char *dir, const char *task, const char *model, const Seq2SeqEval *ev,
+                            char *path, size_t len);
 // Read such a file back. 0 with a one-line reason naming the file (missing, malformed).
 int seq2seq_read_by_length(const char *path, Seq2SeqByLength *out, char *err, size_t errlen);
 

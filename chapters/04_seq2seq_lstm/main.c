@@ -133,18 +133,10 @@ static void write_figures(Experiment *xs, int n, const Experiment *copy, const S
     if (!plot_write(&p, c->out, gp, err, sizeof err)) die("%s", err);
     plot_free(&p);
 
-    if (copy) {   // the bottleneck experiment's numbers, for chapter 07's comparison of chapters 04-07
-        char path[4200];
-        path_join(path, sizeof path, c->out, "copy_by_length.csv");
-        if (!seq2seq_write_by_length(path, LSTM_SEQ2SEQ_NAME, &copy->s.test, err, sizeof err)) die("%s", err);
-    }
-
+    char path[4200];   // the length tables, for chapter 07's comparison of chapters 04-07
+    if (copy) seq2seq_save_by_length(c->out, "copy", LSTM_SEQ2SEQ_NAME, &copy->s.test, path, sizeof path);
     int bleu = strcmp(d->name, "multi30k") == 0;
-    if (bleu) {   // the same table on real sentences, for chapter 07's Multi30k comparison
-        char path[4200];
-        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
-        if (!seq2seq_write_by_length(path, LSTM_SEQ2SEQ_NAME, &xs[0].s.test, err, sizeof err)) die("%s", err);
-    }
+    if (bleu) seq2seq_save_by_length(c->out, "multi30k", LSTM_SEQ2SEQ_NAME, &xs[0].s.test, path, sizeof path);
     plot_init(&p, bleu ? "bleu_by_length" : "accuracy_by_length",
               bleu ? "Greedy translation quality against source length (test set)"
                    : "Longer sources, worse translations (test sets)",

@@ -105,11 +105,8 @@ void cho_write_figures(const ChoExperiment *const *xs, int n, const ChoExperimen
     write_plot(&p, c, gp);
 
     int bleu = strcmp(d->name, "multi30k") == 0;   // nothing is ever exact there
-    char path[4200], err[1200];
-    if (bleu) {   // the first model's table on real sentences, for chapter 07's Multi30k comparison
-        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
-        if (!seq2seq_write_by_length(path, xs[0]->s.model, &xs[0]->s.test, err, sizeof err)) die("%s", err);
-    }
+    char path[4200];   // the first model's length table, for chapter 07's Multi30k comparison
+    if (bleu) seq2seq_save_by_length(c->out, "multi30k", xs[0]->s.model, &xs[0]->s.test, path, sizeof path);
     double x[SEQ2SEQ_MAX_BUCKETS], y[SEQ2SEQ_MAX_BUCKETS];
     plot_init(&p, "seq2seq_by_length", bleu ? "Greedy translation quality against source length (test set)"
                                             : "Exact match against source length (test set)",
@@ -128,8 +125,7 @@ void cho_write_figures(const ChoExperiment *const *xs, int n, const ChoExperimen
     narrate_result(nr, "figures: %s/seq2seq_loss_curves.png, %s/seq2seq_by_length.png", c->out, c->out);
     if (!copy) return;
 
-    path_join(path, sizeof path, c->out, "copy_by_length.csv");   // chapter 07 reads it
-    if (!seq2seq_write_by_length(path, copy->s.model, &copy->s.test, err, sizeof err)) die("%s", err);
+    seq2seq_save_by_length(c->out, "copy", copy->s.model, &copy->s.test, path, sizeof path);   // for chapter 07
     plot_init(&p, "bottleneck_by_length", "Copying 3 to 30 symbols through one context vector (test set)",
               "source length (symbols)", "exact match or BLEU (%)");
     for (int metric = 0; metric < 2; metric++) {

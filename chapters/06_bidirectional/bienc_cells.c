@@ -473,18 +473,13 @@ static const char *const colour[4] = {"#0072b2", "#d55e00", "#cc79a7", "#009e73"
 
 static void write_figures(Chapter06 *ch, Experiment *xs, int n, const Experiment *copy, const Seq2SeqData *d) {
     const CliCommon *c = ch->c;
-    if (copy) {   // the bottleneck experiment's numbers, for chapter 07's comparison of chapters 04-07
-        char path[4200], err[1200];
-        cli_prepare_out(c);
-        path_join(path, sizeof path, c->out, "copy_by_length.csv");
-        if (!seq2seq_write_by_length(path, BIENC_SEQ2SEQ_NAME, &copy->s.test, err, sizeof err)) die("%s", err);
-    }
-    if (strcmp(d->name, "multi30k") == 0) {   // the same table on real sentences (the bidirectional model)
-        char path[4200], err[1200];
-        cli_prepare_out(c);
-        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
-        if (!seq2seq_write_by_length(path, BIENC_SEQ2SEQ_NAME, &xs[0].s.test, err, sizeof err)) die("%s", err);
-    }
+    // The length tables, for chapter 07's comparison of chapters 04-07 (the copy task's, and on
+    // Multi30k the bidirectional model's).
+    int multi30k = strcmp(d->name, "multi30k") == 0;
+    char path[4200];
+    if (copy || multi30k) cli_prepare_out(c);
+    if (copy) seq2seq_save_by_length(c->out, "copy", BIENC_SEQ2SEQ_NAME, &copy->s.test, path, sizeof path);
+    if (multi30k) seq2seq_save_by_length(c->out, "multi30k", BIENC_SEQ2SEQ_NAME, &xs[0].s.test, path, sizeof path);
     if (c->no_plots) return;
     cli_prepare_out(c);
     char err[1024], label[160];

@@ -365,9 +365,15 @@ static void cell_masking(Narrator *nr, Experiment *xs, const Seq2SeqData *d, con
 
 // ---- the payoff: the bottleneck experiment, chapters 04-07 ---------------------------------------
 
-// The table and figure of mine beside chapters 04-06's files for task ("copy", "multi30k").
-static void compare_chapters(Narrator *nr, const Seq2SeqByLength *mine, const char *task, const Options *o,
-                             const CliCommon *c, Gnuplot *gp) {
+// This model's length table for task ("copy", "multi30k") saved beside its figures, then the
+// table and figure of it beside chapters 04-06's files.
+static void save_and_compare(Narrator *nr, const Seq2SeqByLength *mine, const char *task, const Seq2SeqEval *ev,
+                             const Options *o, const CliCommon *c, Gnuplot *gp) {
+    char path[4200];
+    if (!c->no_plots) {
+        cli_prepare_out(c);
+        seq2seq_save_by_length(c->out, task, BAHDANAU_NAME, ev, path, sizeof path);
+    }
     Attn07Payoff pay;
     attn07_payoff_read(&pay, o->compare_dir, task);
     for (int k = 0; k < ATTN07_N_COMPARED; k++)
@@ -377,8 +383,8 @@ static void compare_chapters(Narrator *nr, const Seq2SeqByLength *mine, const ch
     if (!c->no_plots) {
         char err[1200];
         if (!attn07_payoff_figure(&pay, mine, task, c->out, gp, err, sizeof err)) die("%s", err);
-        narrate_result(nr, "figure: %s/%s.png", c->out,
-                       strcmp(task, "multi30k") == 0 ? "payoff_multi30k_by_length" : "payoff_by_length");
+        narrate_result(nr, "figure: %s/%s.png; this model's buckets: %s", c->out,
+                       strcmp(task, "multi30k") == 0 ? "payoff_multi30k_by_length" : "payoff_by_length", path);
     }
 }
 
@@ -407,16 +413,9 @@ static void cell_payoff(Narrator *nr, Experiment *copy, const Options *o, const 
                    "in this process)", cd.name, oc.hidden, copy->s.run.epochs_done, cd.text[SPLIT_TRAIN].n,
                    100.0 * copy->s.test.accuracy, 100.0 * copy->s.test.bleu.bleu, copy->s.run.seconds);
 
-    char err[1200], path[1200];
     Seq2SeqByLength mine;
     attn07_by_length_from_eval(&mine, BAHDANAU_NAME, &copy->s.test);
-    if (!c->no_plots) {
-        cli_prepare_out(c);
-        path_join(path, sizeof path, c->out, "copy_by_length.csv");
-        if (!seq2seq_write_by_length(path, BAHDANAU_NAME, &copy->s.test, err, sizeof err)) die("%s", err);
-    }
-    compare_chapters(nr, &mine, "copy", o, c, gp);
-    narrate_result(nr, "this model's buckets: %s", path);
+    save_and_compare(nr, &mine, "copy", &copy->s.test, o, c, gp);
     seq2seq_data_free(&cd);
 }
 
@@ -427,14 +426,7 @@ static void cell_payoff_multi30k(Narrator *nr, const Experiment *x, const Option
     narrate_cell(nr, "The payoff on real sentences: BLEU by source length, chapters 04-07");
     Seq2SeqByLength mine;
     attn07_by_length_from_eval(&mine, BAHDANAU_NAME, &x->s.test);
-    if (!c->no_plots) {
-        char path[4200], err[1200];
-        cli_prepare_out(c);
-        path_join(path, sizeof path, c->out, "multi30k_by_length.csv");
-        if (!seq2seq_write_by_length(path, BAHDANAU_NAME, &x->s.test, err, sizeof err)) die("%s", err);
-        narrate_result(nr, "this model's buckets: %s", path);
-    }
-    compare_chapters(nr, &mine, "multi30k", o, c, gp);
+    save_and_compare(nr, &mine, "multi30k", &x->s.test, o, c, gp);
 }
 
 // ---- figures ---------------------------------------------------------------------------------

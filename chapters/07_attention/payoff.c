@@ -28,8 +28,9 @@ int attn07_payoff_read(Attn07Payoff *p, const char *compare_dir, const char *tas
     memset(p, 0, sizeof *p);
     int found = 0;
     for (int k = 0; k < ATTN07_N_COMPARED; k++) {
-        char file[1200];
-        snprintf(file, sizeof file, "%.1000s/%s/%.40s_by_length.csv", compare_dir, compared[k].chapter, task);
+        char dir[1200], file[1300];
+        snprintf(dir, sizeof dir, "%.1000s/%s", compare_dir, compared[k].chapter);
+        seq2seq_by_length_path(file, sizeof file, dir, task);
         p->have[k] = seq2seq_read_by_length(file, &p->theirs[k], p->why[k], sizeof p->why[k]);
         found += p->have[k];
     }
