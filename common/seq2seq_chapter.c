@@ -156,6 +156,21 @@ void seq2seq_plot_losses(Plot *p, const Seq2SeqRun *r, const char *label, const 
 
 // ---- --load ----------------------------------------------------------------------------------
 
+int seq2seq_load_options_misused(const char *program, const char *load, const char *translate,
+                                 const char *by_length_csv) {
+    const char *orphan = !load && translate ? "--translate" : !load && by_length_csv ? "--by-length-csv" : NULL;
+    if (orphan) {
+        fprintf(stderr, "%s: %s needs a model: give --load CHECKPOINT (try --help)\n", program, orphan);
+        return 1;
+    }
+    if (translate && by_length_csv) {
+        fprintf(stderr, "%s: --by-length-csv measures the test set, --translate one sentence: give one of them\n",
+                program);
+        return 1;
+    }
+    return 0;
+}
+
 int seq2seq_run_loaded(const char *model, Seq2SeqBuilder build, const Seq2SeqLoadOptions *o, const CliCommon *c) {
     char err[1400];
     Seq2SeqLoaded s;

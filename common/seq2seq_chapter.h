@@ -78,6 +78,12 @@ typedef struct Seq2SeqLoadOptions {
 #define SEQ2SEQ_BY_LENGTH_CSV_HELP \
     "with --load: also write the test set's by-length table to this file (the format chapter 07 reads)"
 
+// The options that act on a --load checkpoint, checked together: --translate and --by-length-csv
+// need --load, and --by-length-csv measures the test set, which --translate skips. 0, or 1 after
+// one line on stderr naming the option (a usage error: exit status 2, as cli_parse's).
+int seq2seq_load_options_misused(const char *program, const char *load, const char *translate,
+                                 const char *by_length_csv);
+
 // --load: print the translation (stdout, "read as: ..." first unless quiet), or the test
 // loss, perplexity, exact match, BLEU, examples and the length table (also written to
 // o->by_length_csv when given). Returns the exit status.

@@ -191,6 +191,18 @@ void s2s_check_round_trip(const S2SModelUnderTest *t) {
     int counted = 0;
     for (int b = 0; b < bl.n_buckets; b++) counted += bl.n[b];
     ck_assert_int_eq(counted, d.text[SPLIT_TEST].n);
+    // The options that act on a checkpoint are refused without one, or together: exit 2, one line.
+    static const struct { const char *args, *names; } misused[] = {
+        {"--translate x", "--translate"},
+        {"--by-length-csv x.csv", "--by-length-csv"},
+        {"--load %s --translate x --by-length-csv x.csv", "--by-length-csv"},
+    };
+    for (size_t k = 0; k < sizeof misused / sizeof misused[0]; k++) {
+        snprintf(args, sizeof args, misused[k].args, path);
+        ck_assert_int_eq(run_program(t->program, args, out, sizeof out), 2);
+        ck_assert_err_has(out, misused[k].names);
+        ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
+    }
 
     // Errors: missing, corrupt, another model, a missing tensor. One line, naming the file.
     tmp_path(path, dir, "nothing");

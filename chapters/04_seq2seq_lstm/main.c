@@ -339,10 +339,7 @@ int main(int argc, char **argv) {
     CliCommon c;
     cli_common_init(&c, CHAPTER, 1234);
     cli_parse(&c, options, argc, argv, "Seq2Seq with LSTMs (Sutskever et al. 2014): encoder, decoder, teacher forcing");
-    if (o.translate && !o.load) {   // a usage error: exit status 2, as cli_parse's
-        fprintf(stderr, "%s: --translate needs a model: give --load CHECKPOINT (try --help)\n", CHAPTER);
-        return EXIT_USAGE;
-    }
+    if (seq2seq_load_options_misused(CHAPTER, o.load, o.translate, o.by_length_csv)) return EXIT_USAGE;
     cli_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
     Gnuplot gp;
     gnuplot_init(&gp);

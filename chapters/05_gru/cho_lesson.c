@@ -103,10 +103,7 @@ int cho_options_add(ChoOptions *o, CliOption *t, int n) {
 }
 
 int cho_options_finish(ChoOptions *o, const char *chapter, int argc, char **argv) {
-    if (o->translate && !o->load) {   // a usage error: exit status 2, as cli_parse's
-        fprintf(stderr, "%s: --translate needs a model: give --load CHECKPOINT (try --help)\n", chapter);
-        return EXIT_USAGE;
-    }
+    if (seq2seq_load_options_misused(chapter, o->load, o->translate, o->by_length_csv)) return EXIT_USAGE;
     if (o->init_range > 0.0f && o->init_std > 0.0f) {
         fprintf(stderr, "%s: --init-range and --init-std both set: choose one initialisation (try --help)\n",
                 chapter);

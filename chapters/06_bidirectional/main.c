@@ -126,10 +126,7 @@ int main(int argc, char **argv) {
     // the classroom model took 3.9 s with one thread, 41 s with two). --threads N still wins.
     c.threads = 1;
     cli_parse(&c, options, argc, argv, "Bidirectional encoders: a GRU read both ways, joined for Cho's decoder");
-    if (o.translate && !o.load) {   // a usage error: exit status 2, as cli_parse's
-        fprintf(stderr, "%s: --translate needs a model: give --load CHECKPOINT (try --help)\n", CH06_CHAPTER);
-        return EXIT_USAGE;
-    }
+    if (seq2seq_load_options_misused(CH06_CHAPTER, o.load, o.translate, o.by_length_csv)) return EXIT_USAGE;
     cli_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
     Chapter06 ch;
     memset(&ch, 0, sizeof ch);

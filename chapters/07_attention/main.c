@@ -570,10 +570,7 @@ int main(int argc, char **argv) {
     // 3-4x SLOWER (36 s against 9.5 s, measured). --threads 2 for an idle machine or Multi30k.
     c.threads = 1;
     cli_parse(&c, options, argc, argv, "Bahdanau attention: an encoder that keeps every state, a decoder that looks");
-    if (o.translate && !o.load) {
-        fprintf(stderr, "%s: --translate needs a model: give --load CHECKPOINT (try --help)\n", CHAPTER);
-        return EXIT_USAGE;
-    }
+    if (seq2seq_load_options_misused(CHAPTER, o.load, o.translate, o.by_length_csv)) return EXIT_USAGE;
     if (o.attention_map && !o.translate) {
         fprintf(stderr, "%s: --attention-map draws the map of --translate's sentence: give both (try --help)\n",
                 CHAPTER);
