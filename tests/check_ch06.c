@@ -11,7 +11,9 @@
 //  * the padding trap at the model level: the naive variant changes z only for padded sentences;
 //  * the --quick recipe learns the dates task beyond a stated bar;
 //  * a checkpoint loads back bit for bit and translates the same, from the command line too;
-//  * resume is exact (after an epoch, and after 7 updates as Ctrl-C would stop it).
+//  * resume is exact (after an epoch, and after 7 updates as Ctrl-C would stop it);
+//  * the bidirectional and the unidirectional runs trained in two processes, then compared with
+//    --resume, give the one-process notebook's files byte for byte.
 //
 //   CK_RUN_SUITE=ch06 ./build/check_unrolled
 #include <check.h>
@@ -268,6 +270,59 @@ START_TEST(test_resume_is_exact) {
 }
 END_TEST
 
+// ---- two processes, one result ----------------------------------------------------------------
+
+// The bidirectional run in one process (--no-compare-unidirectional), the unidirectional ones in
+// another (--unidirectional-only), then the whole notebook with --resume: every figure CSV and
+// every checkpoint byte-identical to the notebook run in one process. (How the Multi30k runs use
+// two cores.) And --unidirectional-only refuses what contradicts it.
+static int run_ch06(const char *dir, const char *extra) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "%s/06_bidirectional --quick --quiet --seed 7 --trap-pairs 0 --bottleneck-task none --out %s %s "
+             ">> %s.log 2>&1",
+             test_bin_dir(), dir, extra, dir);
+    int st = system(cmd);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_two_processes_equal_one) {
+    char one[300], two[300], cmd[2000];
+    snprintf(one, sizeof one, "%.200s/ch06-one-process", test_scratch_dir());
+    snprintf(two, sizeof two, "%.200s/ch06-two-processes", test_scratch_dir());
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s %s.log %s.log && mkdir -p %s %s", one, two, one, two, one, two);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(run_ch06(one, ""), 0);
+    ck_assert_int_eq(run_ch06(two, "--no-compare-unidirectional"), 0);
+    ck_assert_int_eq(run_ch06(two, "--unidirectional-only"), 0);
+    ck_assert_int_eq(run_ch06(two, "--resume"), 0);
+    static const char *const files[] = {"loss_curves.csv", "accuracy_by_length.csv", "accuracy_by_position.csv",
+                                        "encoder_states.csv", "dates.safetensors", "dates.best.safetensors",
+                                        "dates-uni.safetensors", "dates-uni.best.safetensors",
+                                        "dates-uni-reversed.safetensors", "dates-uni-reversed.train.safetensors"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char a[600], b[600];
+        snprintf(a, sizeof a, "%s/%s", one, files[i]);
+        snprintf(b, sizeof b, "%s/%s", two, files[i]);
+        size_t na = 0, nb = 0;
+        char *ta = read_all(a, &na), *tb = read_all(b, &nb);
+        ck_assert_msg(ta && tb, "%s: missing in %s or %s", files[i], one, two);
+        ck_assert_msg(na == nb && memcmp(ta, tb, na) == 0, "%s differs between one process and two", files[i]);
+        free(ta), free(tb);
+    }
+    // What contradicts it: exit 2, one line naming the option.
+    ck_assert_int_eq(run_ch06(two, "--unidirectional-only --no-compare-unidirectional"), 2);
+    ck_assert_int_eq(run_ch06(two, "--unidirectional-only --load x"), 2);
+    snprintf(cmd, sizeof cmd, "%s.log", two);
+    size_t n = 0;
+    char *log = read_all(cmd, &n);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_ptr_nonnull(strstr(log, "--unidirectional-only: contradicts --no-compare-unidirectional"));
+    ck_assert_ptr_nonnull(strstr(log, "--unidirectional-only: trains, so it cannot be used with --load"));
+    free(log);
+}
+END_TEST
+
 Suite *make_ch06_suite(void) {
     Suite *s = suite_create("ch06");
     TCase *torch = tcase_create("pytorch");
@@ -286,6 +341,7 @@ Suite *make_ch06_suite(void) {
     tcase_add_test(train, test_checkpoint_round_trip);
     tcase_add_test(train, test_variants_round_trip);
     tcase_add_loop_test(train, test_resume_is_exact, 0, 2);
+    tcase_add_test(train, test_two_processes_equal_one);
     suite_add_tcase(s, train);
     return s;
 }

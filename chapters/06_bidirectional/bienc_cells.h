@@ -11,6 +11,7 @@
 
 typedef struct Ch06Options {
     int emb, hidden, layers, batch, epochs, bucket, reverse, compare, compare_reversed, resume, preset;
+    int unidirectional_only;   // train only the comparison encoder(s): a second process, a second core
     int train_pairs, eval_pairs, max_len, samples, trap_pairs, trap_epochs;
     float dropout, teacher_forcing, lr, clip, init_range, init_std;
     const char *data, *load, *translate, *save, *bottleneck, *by_length_csv;

@@ -100,6 +100,9 @@ int main(int argc, char **argv) {
          0, 0, NULL},
         {"compare-reversed", CLI_BOOL, &o.compare_reversed, "and the unidirectional encoder with the other "
          "--reverse-source", 0, 0, NULL},
+        {"unidirectional-only", CLI_BOOL, &o.unidirectional_only, "train only the unidirectional encoder(s), to "
+         "run beside the bidirectional one (--no-compare-unidirectional) in a second process; a run of both with "
+         "--resume then compares the finished runs", 0, 0, NULL},
         {"train-pairs", CLI_INT, &o.train_pairs, "use the first N training pairs (0: all)", .min = 0, .max = 10000000},
         {"eval-pairs", CLI_INT, &o.eval_pairs, "use the first N validation and test pairs (0: all)", .min = 0,
          .max = 10000000},
@@ -127,6 +130,11 @@ int main(int argc, char **argv) {
     c.threads = 1;
     cli_parse(&c, options, argc, argv, "Bidirectional encoders: a GRU read both ways, joined for Cho's decoder");
     if (seq2seq_load_options_misused(CH06_CHAPTER, o.load, o.translate, o.by_length_csv)) return EXIT_USAGE;
+    if (o.unidirectional_only && (!o.compare || o.load)) {
+        fprintf(stderr, "%s: --unidirectional-only: %s\n", CH06_CHAPTER,
+                o.load ? "trains, so it cannot be used with --load" : "contradicts --no-compare-unidirectional");
+        return EXIT_USAGE;
+    }
     cli_resume_hint(o.resume_hint, sizeof o.resume_hint, argc, argv);
     Chapter06 ch;
     memset(&ch, 0, sizeof ch);
