@@ -67,6 +67,8 @@
 //     cells 5-9 (dates, first 8,000 pairs, 5 epochs): validation loss after epoch 2 / test exact match:
 //             Cho GRU 0.747 / 92.0%, no-context GRU 1.409 / 90.7%, LSTM 1.675 / 1.5%
 //     cell 10 (copy): exact match 100.0% at 1-3 symbols, 84.3% at 4-6, 30.0% at 7-9, 0% from 13 on
+//     --data multi30k --preset bentrevett (10 epochs, ~10 min each on one core): best validation
+//             epoch 8; test loss 3.580 (PPL 35.9), BLEU 20.64 (notebook 2 published: PPL 37.5, BLEU 20.6)
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
