@@ -21,6 +21,8 @@
 //     make && ./bin/06_bidirectional              classroom default: dates, about 71 s (one thread)
 //     ./bin/06_bidirectional --quick              seconds
 //     ./bin/06_bidirectional --data multi30k --preset bentrevett --out runs/06_multi30k
+//         (or two cores: one process with --no-compare-unidirectional, one with --unidirectional-only,
+//         then the same command with --resume compares them: README.md, Multi30k)
 //     ./bin/06_bidirectional --load runs/06_bidirectional/dates.best --translate "3. märz 1998"
 //
 // FIGURES (figures/06_bidirectional/): loss_curves (train and validation loss per epoch, the
