@@ -17,6 +17,10 @@
 static const Rgb INK = {25, 25, 25};
 static const Rgb NAN_GREY = {170, 170, 170};
 enum { PAD = 16, TICK_LEN = 6, BAR_GAP = 24, BAR_W = 26, MIN_SIDE = 300, MAX_CELL = 64 };
+// A title wider than the picture (and than TITLE_WRAP_MIN) is broken into lines at spaces
+// rather than widening the picture: a 12-word Multi30k sentence pair would otherwise make a
+// 3000-pixel-wide image around a 400-pixel matrix.
+enum { TITLE_WRAP_MIN = 800, TITLE_MAX_LINES = 6, TITLE_LINE_GAP = 6 };
 
 // ---- colormaps ---------------------------------------------------------------------------
 
@@ -292,6 +296,53 @@ static void matrix_size(int rows, int cols, const HeatmapOptions *o, int *w, int
     *h = (int)mh;
 }
 
+// ---- the title, on as many lines as it needs ------------------------------------------------
+
+typedef struct TitleLines {
+    char text[TITLE_MAX_LINES][1024];
+    int n;
+} TitleLines;
+
+// Break title at spaces into lines at most max_w pixels wide at this scale (a word wider than
+// that gets a line of its own); past TITLE_MAX_LINES the rest stays on the last line. A title
+// that fits is one line, unchanged.
+static void title_lines(TitleLines *tl, const char *title, int scale, int max_w) {
+    tl->n = 0;
+    if (!title) return;
+    tl->n = 1;
+    tl->text[0][0] = '\0';
+    const char *p = title;
+    while (*p) {
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char *line = tl->text[tl->n - 1];
+        size_t have = strlen(line);
+        char trial[1024];
+        snprintf(trial, sizeof trial, "%s%s%.*s", line, have ? " " : "", (int)len, p);
+        if (have && text_width_px(trial, scale) > max_w && tl->n < TITLE_MAX_LINES) {
+            tl->n++;   // this word starts the next line
+            snprintf(tl->text[tl->n - 1], sizeof tl->text[0], "%.*s", (int)len, p);
+        } else {
+            snprintf(line, sizeof tl->text[0], "%s", trial);
+        }
+        p += len;
+        while (*p == ' ') p++;
+    }
+}
+
+static int title_lines_width(const TitleLines *tl, int scale) {
+    int w = 0;
+    for (int i = 0; i < tl->n; i++) {
+        int lw = text_width_px(tl->text[i], scale);
+        if (lw > w) w = lw;
+    }
+    return w;
+}
+
+static int title_lines_height(const TitleLines *tl, int scale) {
+    return tl->n ? tl->n * text_height_px(scale) + (tl->n - 1) * TITLE_LINE_GAP + 12 : 0;
+}
+
 static void layout_with_axes(HeatmapLayout *lay, Axes *ax, const float *values, int rows, int cols,
                              const HeatmapOptions *o) {
     memset(lay, 0, sizeof *lay);
@@ -302,7 +353,6 @@ static void layout_with_axes(HeatmapLayout *lay, Axes *ax, const float *values, 
     lay->bar_h = lay->mat_h > 200 ? lay->mat_h : 200;
     compute_axes(ax, lay, rows, cols, o);
 
-    int title_h = o->title ? text_height_px(s + 1) + 12 : 0;
     int legend_h = o->n_paths > 0 ? th + 14 : 0;
     int ylabel_w = o->y_label ? th + 10 : 0;
     int row_band = widest(ax->row, ax->n_row, s) + TICK_LEN + 6;
@@ -311,21 +361,28 @@ static void layout_with_axes(HeatmapLayout *lay, Axes *ax, const float *values, 
     int bar_text = widest(ax->bar, ax->n_bar, s) + TICK_LEN + 6;
     int value_label_w = o->value_label ? th + 12 : 0;
 
+    // Left to right first: the width decides how the title is broken, the title its height.
     lay->mat_x = PAD + ylabel_w + row_band;
-    lay->mat_y = PAD + title_h + legend_h + th / 2;  // half a line: the top row label's room
     lay->bar_x = lay->mat_x + lay->mat_w + BAR_GAP;
-    lay->bar_y = lay->mat_y;
-    lay->width = lay->bar_x + BAR_W + bar_text + value_label_w + PAD;
-    // The last column label (horizontal) may reach past the matrix by half its width.
-    int below = lay->mat_y + lay->mat_h + col_band + xlabel_h;
-    int right_of_bar = lay->bar_y + lay->bar_h + th / 2;
-    lay->height = (below > right_of_bar ? below : right_of_bar) + PAD;
-    int title_w = o->title ? text_width_px(o->title, s + 1) + 2 * PAD : 0;
-    if (title_w > lay->width) lay->width = title_w;
+    lay->value_label_x = lay->bar_x + BAR_W + bar_text;   // beside the colour bar's numbers
+    lay->width = lay->value_label_x + value_label_w + PAD;
     int legend_w = 2 * PAD;
     for (int i = 0; i < o->n_paths; i++)
         legend_w += 60 + (o->paths[i].label ? text_width_px(o->paths[i].label, s) : 0) + 30;
     if (legend_w > lay->width) lay->width = legend_w;
+    lay->title_wrap_px = (lay->width > TITLE_WRAP_MIN ? lay->width : TITLE_WRAP_MIN) - 2 * PAD;
+    TitleLines tl;
+    title_lines(&tl, o->title, s + 1, lay->title_wrap_px);
+    lay->title_lines = tl.n;
+    int title_w = tl.n ? title_lines_width(&tl, s + 1) + 2 * PAD : 0;
+    if (title_w > lay->width) lay->width = title_w;
+
+    lay->mat_y = PAD + title_lines_height(&tl, s + 1) + legend_h + th / 2;  // + the top row label's room
+    lay->bar_y = lay->mat_y;
+    // The last column label (horizontal) may reach past the matrix by half its width.
+    int below = lay->mat_y + lay->mat_h + col_band + xlabel_h;
+    int right_of_bar = lay->bar_y + lay->bar_h + th / 2;
+    lay->height = (below > right_of_bar ? below : right_of_bar) + PAD;
 }
 
 void heatmap_layout(HeatmapLayout *lay, const float *values, int rows, int cols,
@@ -398,9 +455,8 @@ static void draw_color_bar(Canvas *cv, const HeatmapLayout *lay, const Axes *ax,
         canvas_text(cv, label_x, y - th / 2, ax->bar[i].text, s, INK, 0);
     }
     if (o->value_label) {
-        int x = lay->width - PAD - th;
         int w = text_width_px(o->value_label, s);
-        canvas_text(cv, x, lay->bar_y + lay->bar_h / 2 + w / 2, o->value_label, s, INK, 1);
+        canvas_text(cv, lay->value_label_x + 12, lay->bar_y + lay->bar_h / 2 + w / 2, o->value_label, s, INK, 1);
     }
 }
 
@@ -433,9 +489,11 @@ static void draw_axes(Canvas *cv, const HeatmapLayout *lay, const Axes *ax, int 
         int w = text_width_px(o->y_label, s);
         canvas_text(cv, PAD, lay->mat_y + lay->mat_h / 2 + w / 2, o->y_label, s, INK, 1);
     }
-    if (o->title) {
-        int w = text_width_px(o->title, s + 1);
-        canvas_text(cv, (lay->width - w) / 2, PAD, o->title, s + 1, INK, 0);
+    TitleLines tl;   // broken as the layout broke it
+    title_lines(&tl, o->title, s + 1, lay->title_wrap_px);
+    for (int i = 0, y = PAD; i < tl.n; i++, y += text_height_px(s + 1) + TITLE_LINE_GAP) {
+        int w = text_width_px(tl.text[i], s + 1);
+        canvas_text(cv, (lay->width - w) / 2, y, tl.text[i], s + 1, INK, 0);
     }
 }
 
@@ -481,7 +539,9 @@ static void draw_paths(Canvas *cv, const HeatmapLayout *lay, int rows, int cols,
     }
     canvas_clip_reset(cv);
     // Legend: one row under the title.
-    int x = PAD, y = PAD + (o->title ? text_height_px(s + 1) + 12 : 0);
+    TitleLines tl;
+    title_lines(&tl, o->title, s + 1, lay->title_wrap_px);
+    int x = PAD, y = PAD + title_lines_height(&tl, s + 1);
     for (int k = 0; k < o->n_paths; k++) {
         const HeatmapPath *p = &o->paths[k];
         int xs[2] = {x + 8, x + 48}, ys[2] = {y + th / 2, y + th / 2};

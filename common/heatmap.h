@@ -80,6 +80,8 @@ typedef struct HeatmapLayout {
     int mat_x, mat_y, mat_w, mat_h;    // the matrix area
     int bar_x, bar_y, bar_w, bar_h;    // the colour bar
     int col_labels_vertical;
+    int value_label_x;                 // left edge of the colour bar's name (read upwards)
+    int title_lines, title_wrap_px;    // the title's lines, broken to fit this many pixels
     double lo, hi;                     // the colour range actually used (log10 units if log)
 } HeatmapLayout;
 

@@ -135,6 +135,61 @@ START_TEST(test_heatmap_labels_are_drawn) {
 }
 END_TEST
 
+// Ink (dark pixels) in the rectangle [x0, x1) x [y0, y1).
+static int ink_in(const Canvas *cv, int x0, int x1, int y0, int y1) {
+    int ink = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) ink += canvas_get(cv, x, y).r < 100;
+    return ink;
+}
+
+// A title wider than the picture is broken into lines instead of widening it (a Multi30k
+// sentence pair over a 7 x 6 matrix), and the colour bar's name stays beside the bar.
+START_TEST(test_heatmap_long_title_wraps) {
+    float m[42];
+    test_matrix(m);
+    HeatmapOptions o;
+    heatmap_options_init(&o);
+    o.value_label = "attention weight";
+    o.title = "short";
+    HeatmapLayout one, many;
+    heatmap_layout(&one, m, 6, 7, &o);
+    ck_assert_int_eq(one.title_lines, 1);
+    int width = one.width;
+    o.title = "\"fünf leute in winterjacken und mit helmen stehen im schnee mit schneemobilen im hintergrund .\" -> "
+              "\"five people in winter jackets and helmets and standing in snow with with in in the background .\"";
+    heatmap_layout(&many, m, 6, 7, &o);
+    ck_assert_int_ge(many.title_lines, 3);
+    ck_assert_int_le(many.width, width > 800 ? width : 800);   // not widened past the wrap width
+    ck_assert_int_eq(many.mat_x, one.mat_x);                  // the matrix only moves down
+    ck_assert_int_eq(many.mat_y - one.mat_y, (many.title_lines - 1) * (text_height_px(3) + 6));
+    ck_assert_int_eq(many.value_label_x, one.value_label_x);
+    Canvas cv;
+    heatmap_render(&cv, m, 6, 7, &o);
+    ck_assert_int_eq(cv.width, many.width);
+    ck_assert_int_eq(cv.height, many.height);
+    // Every title line has ink; the band right of the colour bar's name has none.
+    for (int i = 0; i < many.title_lines; i++) {
+        int y = 16 + i * (text_height_px(3) + 6);
+        ck_assert_msg(ink_in(&cv, 0, cv.width, y, y + text_height_px(3)) > 50, "title line %d is blank", i + 1);
+    }
+    int label_ink = ink_in(&cv, many.value_label_x, many.value_label_x + 12 + text_height_px(2), many.bar_y,
+                           many.bar_y + many.bar_h);
+    ck_assert_int_gt(label_ink, 100);
+    ck_assert_int_eq(ink_in(&cv, many.value_label_x + 12 + text_height_px(2) + 4, cv.width, many.bar_y,
+                            many.bar_y + many.bar_h), 0);
+    canvas_free(&cv);
+    // A single word wider than the wrap width gets its own line, whole, and widens the picture.
+    static char word[200];
+    memset(word, 'w', sizeof word - 1);
+    word[sizeof word - 1] = '\0';
+    o.title = word;
+    heatmap_layout(&many, m, 6, 7, &o);
+    ck_assert_int_eq(many.title_lines, 1);
+    ck_assert_int_eq(many.width, text_width_px(word, 3) + 32);
+}
+END_TEST
+
 // 32 units x 1000 steps of noise over 30 decades: a readable shape, under 300 KB.
 START_TEST(test_heatmap_long_matrix_is_small) {
     char dir[64], path[4096], err[512];
@@ -335,6 +390,7 @@ Suite *make_heatmap_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_heatmap_png_size_and_colors);
     tcase_add_test(tc, test_heatmap_labels_are_drawn);
+    tcase_add_test(tc, test_heatmap_long_title_wraps);
     tcase_add_test(tc, test_heatmap_long_matrix_is_small);
     tcase_add_test(tc, test_heatmap_special_values);
     tcase_add_test(tc, test_heatmap_paths);
