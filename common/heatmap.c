@@ -20,7 +20,7 @@ enum { PAD = 16, TICK_LEN = 6, BAR_GAP = 24, BAR_W = 26, MIN_SIDE = 300, MAX_CEL
 // A title wider than the picture (and than TITLE_WRAP_MIN) is broken into lines at spaces
 // rather than widening the picture: a 12-word Multi30k sentence pair would otherwise make a
 // 3000-pixel-wide image around a 400-pixel matrix.
-enum { TITLE_WRAP_MIN = 800, TITLE_MAX_LINES = 6, TITLE_LINE_GAP = 6 };
+enum { TITLE_WRAP_MIN = 800, TITLE_MAX_LINES = 6, TITLE_LINE_GAP = 6, GP_TITLE_CHARS = 100 };
 
 // ---- colormaps ---------------------------------------------------------------------------
 
@@ -306,7 +306,9 @@ typedef struct TitleLines {
 // Break title at spaces into lines at most max_w pixels wide at this scale (a word wider than
 // that gets a line of its own); past TITLE_MAX_LINES the rest stays on the last line. A title
 // that fits is one line, unchanged.
-static void title_lines(TitleLines *tl, const char *title, int scale, int max_w) {
+typedef int (*TextWidth)(const char *utf8, int scale);
+
+static void wrap_words(TitleLines *tl, const char *title, TextWidth width, int scale, int max_w) {
     tl->n = 0;
     if (!title) return;
     tl->n = 1;
@@ -319,7 +321,7 @@ static void title_lines(TitleLines *tl, const char *title, int scale, int max_w)
         size_t have = strlen(line);
         char trial[1024];
         snprintf(trial, sizeof trial, "%s%s%.*s", line, have ? " " : "", (int)len, p);
-        if (have && text_width_px(trial, scale) > max_w && tl->n < TITLE_MAX_LINES) {
+        if (have && width(trial, scale) > max_w && tl->n < TITLE_MAX_LINES) {
             tl->n++;   // this word starts the next line
             snprintf(tl->text[tl->n - 1], sizeof tl->text[0], "%.*s", (int)len, p);
         } else {
@@ -328,6 +330,18 @@ static void title_lines(TitleLines *tl, const char *title, int scale, int max_w)
         p += len;
         while (*p == ' ') p++;
     }
+}
+
+static void title_lines(TitleLines *tl, const char *title, int scale, int max_w) {
+    wrap_words(tl, title, text_width_px, scale, max_w);
+}
+
+// Characters, not bytes: gnuplot's titles are wrapped by length (its fonts are not ours).
+static int utf8_chars(const char *utf8, int scale) {
+    (void)scale;
+    int n = 0;
+    for (; *utf8; utf8++) n += ((unsigned char)*utf8 & 0xC0) != 0x80;
+    return n;
 }
 
 static int title_lines_width(const TitleLines *tl, int scale) {
@@ -669,7 +683,16 @@ int heatmap_write_gnuplot(const char *out_dir, const char *name, const float *va
     fprintf(fp, "if (!exists(\"outfile\")) outfile = '%s_gp.png'\n", name);
     fprintf(fp, "set terminal pngcairo size 1280,%d enhanced font 'Sans,16'\n", height);
     fputs("set output outfile\nset encoding utf8\nset datafile separator comma\n", fp);
-    write_label(fp, "title", o->title ? o->title : "");
+    if (o->title && o->title[0]) {   // 'line 1'."\n".'line 2': about 100 characters fit across
+        TitleLines tl;
+        wrap_words(&tl, o->title, utf8_chars, 0, GP_TITLE_CHARS);
+        fputs("set title ", fp);
+        for (int i = 0; i < tl.n; i++) {
+            if (i) fputs(".\"\\n\".", fp);
+            gnuplot_quote(fp, tl.text[i]);
+        }
+        fputs(" noenhanced\n", fp);
+    }
     write_label(fp, "xlabel", o->x_label ? o->x_label : "");
     write_label(fp, "ylabel", o->y_label ? o->y_label : "");
     write_label(fp, "cblabel", o->value_label ? o->value_label : "");

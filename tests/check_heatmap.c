@@ -366,6 +366,17 @@ START_TEST(test_heatmap_csv_and_gnuplot) {
     ck_assert_ptr_nonnull(strstr(script, "'att.csv' matrix"));
     ck_assert_ptr_nonnull(strstr(script, "'fährt' 3"));
     ck_assert_ptr_nonnull(strstr(script, "'a,b' 1"));
+    ck_assert_ptr_nonnull(strstr(script, "set title 'Attention' noenhanced\n"));
+    free(script);
+    // A long title: gnuplot gets it in lines of at most 100 characters, 'a'."\n".'b'.
+    o.title = "\"ein boston terrier läuft über saftig-grünes gras vor einem weißen zaun .\" -> \"an athlete's "
+              "running through grass grass in front of a white fence .\"";
+    ck_assert_msg(heatmap_write(dir, "long", m, 6, 7, &o, NULL, err, sizeof err), "%s", err);
+    script = read_all(tmp_path(path, dir, "long.gp"), NULL);
+    // (99 characters, with "through" 107: the break falls there)
+    ck_assert_ptr_nonnull(strstr(script, "set title '\"ein boston terrier läuft über saftig-grünes gras vor einem weißen "
+                                         "zaun .\" -> \"an athlete''s running'.\"\\n\".'through grass grass in front "
+                                         "of a white fence .\"' noenhanced\n"));
     free(script);
     Canvas cv;
     ck_assert(canvas_read_png(&cv, tmp_path(path, dir, "att.png"), err, sizeof err));
