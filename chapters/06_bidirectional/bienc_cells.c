@@ -253,16 +253,12 @@ static void cell_buys(Narrator *nr, Experiment *xs, int n, const Seq2SeqData *d)
         for (int k = 0; k < n; k++) table_percent(&t, acc[k][p], "%.1f%%");
     }
     narrate_table(nr, &t);
-    narrate_text(nr, "Exact match by source length:");
-    const Seq2SeqEval *a = &xs[0].s.test;
-    table_init(&t, 2 + n, "source length", "sentences", xs[0].name, xs[1].name, n > 2 ? xs[2].name : "");
-    for (int b = 0; b < a->n_buckets; b++) {
-        if (a->bucket_lo[b] == a->bucket_hi[b]) table_int(&t, a->bucket_lo[b]);
-        else table_fmt(&t, "%d-%d", a->bucket_lo[b], a->bucket_hi[b]);
-        table_int(&t, a->bucket_n[b]);
-        for (int k = 0; k < n; k++) table_percent(&t, xs[k].s.test.bucket_accuracy[b], "%.1f%%");
-    }
-    narrate_table(nr, &t);
+    // By source length, exact match and BLEU: on real sentences almost nothing is exact.
+    narrate_text(nr, "By source length (BLEU \"-\" where no translation has a 4-gram):");
+    const Seq2SeqEval *evs[3];
+    const char *labels[3];
+    for (int k = 0; k < n; k++) evs[k] = &xs[k].s.test, labels[k] = xs[k].name;
+    seq2seq_length_table(nr, evs, labels, n);
     int mid = xs[0].s.run.epochs_done;
     for (int k = 1; k < n; k++) mid = xs[k].s.run.epochs_done < mid ? xs[k].s.run.epochs_done : mid;
     mid /= 2;
