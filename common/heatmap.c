@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "utf8.h"
 #include "util.h"
 
 static const Rgb INK = {25, 25, 25};
@@ -303,10 +304,11 @@ typedef struct TitleLines {
     int n;
 } TitleLines;
 
-// Break title at spaces into lines at most max_w pixels wide at this scale (a word wider than
-// that gets a line of its own); past TITLE_MAX_LINES the rest stays on the last line. A title
-// that fits is one line, unchanged.
 typedef int (*TextWidth)(const char *utf8, int scale);
+
+// Break title at spaces into lines at most max_w wide, as width measures them (a word wider
+// than that gets a line of its own); past TITLE_MAX_LINES the rest stays on the last line. A
+// title that fits is one line, unchanged.
 
 static void wrap_words(TitleLines *tl, const char *title, TextWidth width, int scale, int max_w) {
     tl->n = 0;
@@ -339,9 +341,7 @@ static void title_lines(TitleLines *tl, const char *title, int scale, int max_w)
 // Characters, not bytes: gnuplot's titles are wrapped by length (its fonts are not ours).
 static int utf8_chars(const char *utf8, int scale) {
     (void)scale;
-    int n = 0;
-    for (; *utf8; utf8++) n += ((unsigned char)*utf8 & 0xC0) != 0x80;
-    return n;
+    return utf8_count(utf8);
 }
 
 static int title_lines_width(const TitleLines *tl, int scale) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "utf8.h"
 #include "util.h"
 
 void narrate_init(Narrator *n, int total_cells, int quiet, int pause) {
@@ -17,13 +18,6 @@ void narrate_init(Narrator *n, int total_cells, int quiet, int pause) {
     n->pause = pause;
     n->interactive = isatty(fileno(stdin));
     n->total_cells = total_cells;
-}
-
-// Characters (not bytes) in a UTF-8 string, to draw a rule as long as a title.
-static int utf8_length(const char *s) {
-    int count = 0;
-    for (; *s; s++) count += ((unsigned char)*s & 0xC0) != 0x80;
-    return count;
 }
 
 void narrate_cell(Narrator *n, const char *title) {
@@ -38,7 +32,7 @@ void narrate_cell(Narrator *n, const char *title) {
     if (n->total_cells > 0) snprintf(header, sizeof header, "[%d/%d]", n->cell, n->total_cells);
     else snprintf(header, sizeof header, "[%d]", n->cell);
     fprintf(n->out, "\n%s %s\n", header, title);
-    int rule = (int)strlen(header) + 1 + utf8_length(title);
+    int rule = (int)strlen(header) + 1 + utf8_count(title);
     for (int i = 0; i < rule; i++) fputc('-', n->out);
     fputc('\n', n->out);
     fflush(n->out);
@@ -151,7 +145,7 @@ void table_fmt(Table *t, const char *fmt, ...) {
 void table_print(const Table *t, FILE *out) {
     int width[TABLE_MAX_COLS] = {0};
     for (int i = 0; i < t->n_cells; i++) {
-        int w = utf8_length(t->cells[i].text);
+        int w = utf8_count(t->cells[i].text);
         if (w > width[i % t->ncols]) width[i % t->ncols] = w;
     }
     for (int i = 0; i < t->n_cells; i++) {
@@ -160,7 +154,7 @@ void table_print(const Table *t, FILE *out) {
         // A header aligns like the column's first value.
         int right = i < t->ncols && i + t->ncols < t->n_cells ? t->cells[i + t->ncols].right : c->right;
         // Pad by characters, not bytes, so "fährt" lines up.
-        int pad = width[col] - utf8_length(c->text);
+        int pad = width[col] - utf8_count(c->text);
         fputs("  ", out);  // the indent, then the gap between columns
         if (right) fprintf(out, "%*s%s", pad, "", c->text);
         else fprintf(out, "%s%*s", c->text, col == t->ncols - 1 ? 0 : pad, "");

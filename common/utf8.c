@@ -66,3 +66,9 @@ int utf8_encode(uint32_t cp, char out[4]) {
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
 }
+
+int utf8_count(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}

@@ -23,4 +23,8 @@ size_t utf8_valid_prefix(const char *s, size_t n);
 // the number of bytes written, 0 when cp is not encodable.
 int utf8_encode(uint32_t cp, char out[4]);
 
+// Characters (code points) in the NUL-terminated s, counting every byte that does not continue
+// a sequence: what a terminal column or a line of text is measured in ("fährt" is 5).
+int utf8_count(const char *s);
+
 #endif

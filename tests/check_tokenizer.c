@@ -105,6 +105,10 @@ START_TEST(test_utf8_round_trip) {
     ck_assert_msg(bad == 0, "%ld code points fail the round trip, the first U+%04X", bad, first_bad);
     ck_assert_int_eq(utf8_encode(0x110000, buf), 0);
     ck_assert_uint_eq(utf8_valid_prefix("ok\xC3\xA4\xff", 5), 4);
+    // Code points, not bytes: one for each of 1-, 2-, 3- and 4-byte sequences.
+    ck_assert_int_eq(utf8_count(""), 0);
+    ck_assert_int_eq(utf8_count("f\xC3\xA4hrt"), 5);
+    ck_assert_int_eq(utf8_count("a\xE2\x82\xAC\xF0\x9F\x98\x80"), 3);
 }
 END_TEST
 
