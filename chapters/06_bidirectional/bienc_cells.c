@@ -592,19 +592,20 @@ int ch06_run_notebook(Chapter06 *ch) {
     for (int k = first; k < n; k++) {
         if (k == 0) {
             narrate_cell(nr, "Training: the bidirectional encoder");
-            narrate_text(nr, "Adam (lr %g), batches of %d, clip at norm %g, teacher forcing %g, dropout %g, %d epochs.\n"
-                             "Each epoch: train loss, validation loss (own predictions fed back; * marks a new best,\n"
-                             "saved as %s.best), then %d validation sentences translated.",
-                         o->lr, o->batch, o->clip, o->teacher_forcing, o->dropout, o->epochs, xs[0].s.ckpt, o->samples);
         } else if (k == 1) {
             narrate_cell(nr, "The same decoder, the same seed: chapter 05's unidirectional encoder");
             narrate_text(nr, "z is now the GRU's final state itself (no encoder.fc). A unidirectional encoder's\n"
                              "summary leans towards the words it read last, so the source order matters to it:%s",
                          n > 2 ? " it is\ntrained in both orders (chapter 04's ablation); the bidirectional one reads both anyway." : "");
-            if (first)
-                narrate_text(nr, "Adam (lr %g), batches of %d, clip at norm %g, teacher forcing %g, dropout %g,\n"
-                                 "%d epochs. --unidirectional-only: another process trains the bidirectional encoder.",
-                             o->lr, o->batch, o->clip, o->teacher_forcing, o->dropout, o->epochs);
+        }
+        if (k == first) {   // the training settings, once, before the first run this process trains
+            narrate_text(nr, "Adam (lr %g), batches of %d, clip at norm %g, teacher forcing %g, dropout %g, %d epochs.",
+                         o->lr, o->batch, o->clip, o->teacher_forcing, o->dropout, o->epochs);
+            if (first) narrate_text(nr, "--unidirectional-only: another process trains the bidirectional encoder.");
+            else
+                narrate_text(nr, "Each epoch: train loss, validation loss (own predictions fed back; * marks a new "
+                                 "best,\nsaved as %s.best), then %d validation sentences translated.",
+                             xs[0].s.ckpt, o->samples);
         }
         if (k > 0) narrate_text(nr, "  %s:", xs[k].name);
         xs[k].s.resume_if_saved = k > 0;
