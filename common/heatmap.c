@@ -290,8 +290,13 @@ static void matrix_size(int rows, int cols, const HeatmapOptions *o, int *w, int
     if (mh > max_h) mh = max_h;
     if (o->cell_px <= 0 && cell < 16) {  // tiny cells: a sliver, e.g. 32 units x 1000 steps
         long per_row = (MIN_SIDE + rows - 1) / rows, per_col = (MIN_SIDE + cols - 1) / cols;
-        if (mh < MIN_SIDE && rows * per_row <= max_h) mh = rows * per_row;
-        if (mw < MIN_SIDE && cols * per_col <= max_w) mw = cols * per_col;
+        // A labelled side gets room for every label (upright: a text height each) when it fits,
+        // so that 13 tokens beside 1024 units are all named, not every other one.
+        long label_room = text_height_px(o->text_scale > 0 ? o->text_scale : 1) + 2;
+        if (o->row_labels && per_row < label_room && rows * label_room <= max_h) per_row = label_room;
+        if (o->col_labels && per_col < label_room && cols * label_room <= max_w) per_col = label_room;
+        if (mh < rows * per_row && rows * per_row <= max_h) mh = rows * per_row;
+        if (mw < cols * per_col && cols * per_col <= max_w) mw = cols * per_col;
     }
     *w = (int)mw;
     *h = (int)mh;

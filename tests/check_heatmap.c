@@ -233,6 +233,36 @@ START_TEST(test_heatmap_long_matrix_is_small) {
 }
 END_TEST
 
+// A tall sliver with named columns (chapter 06's 1024 encoder units x 13 source tokens): the
+// columns are widened until every token has room for its upright label, and every one is drawn.
+START_TEST(test_heatmap_sliver_names_every_column) {
+    enum { R = 1024, C = 13 };
+    float *m = calloc((size_t)R * C, sizeof(float));
+    static const char *tokens[C] = {"<sos>", "ein", "mann", "mit", "einem", "<unk>", "hut",
+                                    ",", "der", "etwas", "<unk>", ".", "<eos>"};
+    HeatmapOptions o;
+    heatmap_options_init(&o);
+    o.col_labels = tokens;
+    HeatmapLayout lay;
+    heatmap_layout(&lay, m, R, C, &o);
+    ck_assert(lay.col_labels_vertical);
+    ck_assert_int_ge(lay.mat_w, C * (text_height_px(o.text_scale) + 2));
+    Canvas cv;
+    heatmap_render(&cv, m, R, C, &o);
+    for (int j = 0; j < C; j++) {   // ink under the middle of each column, in the label band
+        int x = lay.mat_x + (int)((j + 0.5) * lay.mat_w / C);
+        int ink = ink_in(&cv, x - 6, x + 7, lay.mat_y + lay.mat_h + 8, lay.mat_y + lay.mat_h + 60);
+        ck_assert_msg(ink > 5, "column %d (\"%s\") has no label (%d dark pixels)", j, tokens[j], ink);
+    }
+    canvas_free(&cv);
+    // Without names the same matrix keeps its plain sliver width.
+    o.col_labels = NULL;
+    heatmap_layout(&lay, m, R, C, &o);
+    ck_assert_int_lt(lay.mat_w, C * (text_height_px(o.text_scale) + 2));
+    free(m);
+}
+END_TEST
+
 START_TEST(test_heatmap_special_values) {
     // Log scale: <= 0 bottom, +inf top, NaN grey; signed: white at exactly 0.
     float m[6] = {1e-20f, 1.0f, 0.0f, -3.0f, INFINITY, NAN};
@@ -403,6 +433,7 @@ Suite *make_heatmap_suite(void) {
     tcase_add_test(tc, test_heatmap_labels_are_drawn);
     tcase_add_test(tc, test_heatmap_long_title_wraps);
     tcase_add_test(tc, test_heatmap_long_matrix_is_small);
+    tcase_add_test(tc, test_heatmap_sliver_names_every_column);
     tcase_add_test(tc, test_heatmap_special_values);
     tcase_add_test(tc, test_heatmap_paths);
     tcase_add_test(tc, test_font_glyphs);
