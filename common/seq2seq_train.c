@@ -299,11 +299,20 @@ static void print_samples(const Seq2SeqRun *run, const Seq2SeqModel *m, const Se
     free(hyp);
 }
 
+double seq2seq_seconds_per_epoch(const Seq2SeqRun *run) {
+    return run->batches_this_run > 0 ? run->seconds * run->batches_per_epoch / (double)run->batches_this_run : NAN;
+}
+
+double seq2seq_seconds_per_batch(const Seq2SeqRun *run) {
+    return run->batches_this_run > 0 ? run->seconds / (double)run->batches_this_run : NAN;
+}
+
 int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d) {
     const Seq2SeqTrainConfig *tc = &run->tc;
     run->diverged_step = -1;
     run->diverged_what[0] = '\0';
     run->epochs_done = run->best_epoch = run->epochs_this_run = 0;
+    run->batches_this_run = 0;
     run->best_val = INFINITY;
     run->steps = 0;
     run->seconds = 0.0;
@@ -326,6 +335,7 @@ int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d) {
             make_dirs_or_die(dir);
         }
     }
+    run->batches_per_epoch = it.n_batches;
     if (run->resume) resume_from(run, m, &adam, &it, &rng);
     Tape tp;
     tape_init(&tp, seq2seq_tape_bytes(m, tc->batch, d->max_src, d->max_tgt), &rng);
@@ -336,7 +346,7 @@ int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d) {
     if (run->ckpt) interrupt_install();   // Ctrl-C: finish the update, save, say how to resume
     for (int epoch = run->epochs_done; epoch < tc->epochs && ok; epoch++) {
         double t0 = now_s(), sum = run->partial_sum;   // a resumed epoch goes on where it stopped
-        int done = run->partial_batches;
+        int done = run->partial_batches, resumed_at = done;
         run->partial_sum = 0.0, run->partial_batches = 0;
         Progress pr;
         char label[64];
@@ -408,6 +418,7 @@ int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d) {
         double dt = now_s() - t0;
         run->seconds += dt;
         run->epochs_this_run++;
+        run->batches_this_run += done - resumed_at;
         if (run->nr)
             narrate_result(run->nr, "epoch %2d  train loss %.3f (PPL %7.2f)  val loss %.3f (PPL %7.2f)%s  %.0f s",
                            epoch + 1, run->train_loss[epoch], perplexity(run->train_loss[epoch]), run->val_loss[epoch],

@@ -66,6 +66,8 @@ typedef struct Seq2SeqRun {
     long steps;               // Adam updates
     double seconds;           // wall time of the epochs run in this process
     int epochs_this_run;
+    long batches_this_run;    // the batches of those epochs this process trained (a resumed
+    int batches_per_epoch;    //   epoch counts only its own), and how many make a whole epoch
     long diverged_step;       // the update whose loss or gradient was not finite, or -1
     char diverged_what[256];  // what went bad, and the advice
     int interrupted;          // training stopped early and saved: SIGINT / SIGTERM, -1 for stop_after
@@ -82,6 +84,13 @@ typedef struct Seq2SeqRun {
 // the partial epoch's loss sum, and resume_hint is printed; --resume then continues with the
 // next batch, exactly as if never stopped (common/interrupt.h). A second signal exits at once.
 int seq2seq_train(Seq2SeqRun *run, Seq2SeqModel *m, const Seq2SeqData *d);
+
+// Seconds per whole epoch (training + validation loss) as this process measured them: a
+// resumed epoch's share scaled up to a whole one (seconds x batches_per_epoch / batches_this_run);
+// NaN when this process trained nothing (every epoch came from the checkpoint).
+double seq2seq_seconds_per_epoch(const Seq2SeqRun *run);
+// The same per batch (seconds / batches_this_run); NaN likewise.
+double seq2seq_seconds_per_batch(const Seq2SeqRun *run);
 
 // Mean cross-entropy over the batches of ds in order (dropout off), feeding the decoder the
 // reference words with probability teacher_forcing (0: its own predictions, 1: always the

@@ -280,6 +280,13 @@ void s2s_check_resume_exact(const S2SModelUnderTest *t, int interrupt) {
     ck_assert_int_eq(run_b.epochs_done, N);
     ck_assert_int_eq(run_b.epochs_this_run, interrupt ? N : N - k);
     ck_assert_int_eq(run_b.steps, run_a.steps);
+    // Seconds per epoch count only the batches this process trained: a resumed epoch's 7 fewer
+    // (N whole epochs of updates in run_a; run_b's second process did all but 7, or all but k epochs).
+    ck_assert_int_eq(run_a.batches_per_epoch * N, run_a.steps);
+    ck_assert_int_eq(run_a.batches_this_run, run_a.steps);
+    ck_assert_int_eq(run_b.batches_per_epoch, run_a.batches_per_epoch);
+    ck_assert_int_eq(run_b.batches_this_run, interrupt ? run_a.steps - 7 : run_a.steps / N * (N - k));
+    ck_assert(seq2seq_seconds_per_epoch(&run_b) > 0);
     ck_assert_msg(memcmp(whole->P.data, split->P.data, sizeof(float) * whole->P.size) == 0,
                   "%s: resumed parameters differ from the uninterrupted run's", t->name);
     for (int e = 0; e < N; e++)
@@ -288,6 +295,10 @@ void s2s_check_resume_exact(const S2SModelUnderTest *t, int interrupt) {
                       run_a.val_loss[e], run_b.train_loss[e], run_b.val_loss[e]);
     ck_assert_int_eq(run_a.best_epoch, run_b.best_epoch);
     ck_assert(run_a.best_val == run_b.best_val);
+    // Resumed once more, the finished run trains nothing: no seconds per epoch to report.
+    ck_assert(seq2seq_train(&run_b, split, &d));
+    ck_assert_int_eq(run_b.batches_this_run, 0);
+    ck_assert(isnan(seq2seq_seconds_per_epoch(&run_b)) && isnan(seq2seq_seconds_per_batch(&run_b)));
     free(config);
     seq2seq_delete(whole);
     seq2seq_delete(split);

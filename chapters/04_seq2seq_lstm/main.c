@@ -386,8 +386,10 @@ int main(int argc, char **argv) {
                       "* marks a new best, saved as %s.best), then %d validation sentences translated.",
                  o.lr, o.batch, o.clip, o.teacher_forcing, o.dropout, o.epochs, xs[0].s.ckpt, o.samples);
     run_experiment(&xs[0], &o, &c, &d, &nr, o.resume, max_len);
-    narrate_result(&nr, "%.1f s per epoch (%d epochs in this process), checkpoint %s", xs[0].s.run.epochs_this_run
-                   ? xs[0].s.run.seconds / xs[0].s.run.epochs_this_run : 0.0, xs[0].s.run.epochs_this_run, xs[0].s.ckpt);
+    if (isnan(seq2seq_seconds_per_epoch(&xs[0].s.run)))
+        narrate_result(&nr, "every epoch came from %s: nothing left to train", xs[0].s.ckpt);
+    else narrate_result(&nr, "%.1f s per epoch (%d epochs in this process), checkpoint %s",
+                        seq2seq_seconds_per_epoch(&xs[0].s.run), xs[0].s.run.epochs_this_run, xs[0].s.ckpt);
     if (n == 2) {
         narrate_cell(&nr, "The ablation: the same model, the same seed, the other source order");
         xs[1].s.resume_if_saved = 1;

@@ -24,7 +24,7 @@ void cho_experiment_run(ChoExperiment *x, const Seq2SeqData *d, Narrator *nr, in
 void cho_experiment_free(ChoExperiment *x) { seq2seq_experiment_free(&x->s); }
 
 double cho_seconds_per_epoch(const ChoExperiment *x) {
-    return x->s.run.epochs_this_run > 0 ? x->s.run.seconds / x->s.run.epochs_this_run : NAN;
+    return seq2seq_seconds_per_epoch(&x->s.run);
 }
 
 // ---- tables ------------------------------------------------------------------------------------
@@ -44,7 +44,7 @@ void cho_compare_table(Narrator *nr, const ChoExperiment *const *xs, int n, int 
         else table_fmt(&t, "%.1f", sec);
         table_fmt(&t, "%.3f (%d)", x->s.run.best_val, x->s.run.best_epoch);
         if (at_epoch >= 1 && at_epoch <= x->s.run.epochs_done) table_fmt(&t, "%.3f", x->s.run.val_loss[at_epoch - 1]);
-        else table_str(&t, "-");
+        else table_fmt(&t, "-");
         table_fmt(&t, "%.1f%%", 100.0 * x->s.test.accuracy);
         table_fmt(&t, "%.2f", 100.0 * x->s.test.bleu.bleu);
         table_fmt(&t, "%.2f", perplexity(x->s.test.loss));

@@ -63,7 +63,7 @@ static void run_experiment(Chapter06 *ch, Experiment *x, const Ch06Options *o, S
 static void free_experiment(Experiment *x) { seq2seq_experiment_free(&x->s); }
 
 static double seconds_per_epoch(const Experiment *x) {
-    return x->s.run.epochs_this_run ? x->s.run.seconds / x->s.run.epochs_this_run : NAN;
+    return seq2seq_seconds_per_epoch(&x->s.run);
 }
 
 static const BiencSeq2Seq *bienc(const Experiment *x) { return (const BiencSeq2Seq *)x->s.m; }

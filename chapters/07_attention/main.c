@@ -621,16 +621,12 @@ int main(int argc, char **argv) {
                  o.dec_hidden ? o.dec_hidden : o.hidden, o.init_std > 0 ? "N(0, s) weights, 0 biases"
                  : o.init_range > 0 ? "U(-a, a)" : "PyTorch's", xs[0].s.ckpt, o.samples);
     run_experiment(&xs[0], &o, &c, &d, &nr, o.resume, max_len, "");
-    if (xs[0].s.run.epochs_this_run == 0)
+    if (isnan(seq2seq_seconds_per_epoch(&xs[0].s.run)))
         narrate_result(&nr, "all %d epochs were done before (resumed): nothing left to train; checkpoint %s",
                        xs[0].s.run.epochs_done, xs[0].s.ckpt);
     else narrate_result(&nr, "%.1f s per epoch (%d epochs in this process), %.3f s per batch; checkpoint %s",
-                   xs[0].s.run.epochs_this_run ? xs[0].s.run.seconds / xs[0].s.run.epochs_this_run : 0.0,
-                   xs[0].s.run.epochs_this_run,
-                   xs[0].s.run.epochs_this_run ? xs[0].s.run.seconds / ((double)xs[0].s.run.epochs_this_run *
-                                                                    ((d.ids[SPLIT_TRAIN].n + o.batch - 1) / o.batch))
-                                             : 0.0,
-                   xs[0].s.ckpt);
+                        seq2seq_seconds_per_epoch(&xs[0].s.run), xs[0].s.run.epochs_this_run,
+                        seq2seq_seconds_per_batch(&xs[0].s.run), xs[0].s.ckpt);
     narrate_cell(&nr, "The test set");
     print_test(&nr, &xs[0]);
     seq2seq_examples_table(&nr, &xs[0].s.test, &d, 6);
