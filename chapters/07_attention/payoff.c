@@ -55,7 +55,7 @@ void attn07_payoff_table(Narrator *nr, const Attn07Payoff *p, const Seq2SeqByLen
             for (int k = 0; k <= ATTN07_N_COMPARED; k++) {
                 const Seq2SeqByLength *r = k < ATTN07_N_COMPARED ? (p->have[k] ? &p->theirs[k] : NULL) : mine;
                 double v = bucket_value(r, mine->lo[b], mine->hi[b], metric);
-                if (isnan(v)) table_str(&t, "-");
+                if (isnan(v)) table_fmt(&t, "-");
                 else table_fmt(&t, metric ? "%.1f" : "%.1f%%", v);
             }
     }
