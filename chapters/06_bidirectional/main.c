@@ -37,6 +37,8 @@
 //     the padding trap moves z of a sentence with 2 <pad>s by up to 0.468 and costs +0.005 in
 //     validation loss after 2 short epochs; copy (H 128): 91.7% exact at 1-3 symbols, 0% from 10.
 //     Wall time 71 s with one thread on a 2-core machine shared with two long trainings.
+//     Multi30k (--preset bentrevett, 10 epochs): test PPL 37.0, BLEU 19.6 bidirectional; 35.9,
+//     21.4 unidirectional (README.md: one run each, the bidirectional one still improving).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
