@@ -11,7 +11,7 @@ set encoding utf8
 set datafile separator comma
 set key opaque box
 set key below maxcols 1
-set bmargin 7.5
+set bmargin 8.5
 set grid lc rgb '#d9d9d9' lw 1
 set border lw 1.2
 set title font ',20'
@@ -25,5 +25,6 @@ keep(k) = column(1) == k
 plot \
     data skip 1 using 2:(keep(0) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#d55e00' title 'ch04 LSTM, fixed context: BLEU' noenhanced, \
     data skip 1 using 2:(keep(1) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#e69f00' title 'ch05 GRU, context at every step: BLEU' noenhanced, \
-    data skip 1 using 2:(keep(2) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#009e73' title 'ch07 attention: BLEU' noenhanced
+    data skip 1 using 2:(keep(2) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#56b4e9' title 'ch06 bidirectional encoder: BLEU' noenhanced, \
+    data skip 1 using 2:(keep(3) ? $3 : NaN) with linespoints lw 2.5 pt 7 ps 1.2 lc rgb '#009e73' title 'ch07 attention: BLEU' noenhanced
 set output
