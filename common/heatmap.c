@@ -210,15 +210,30 @@ static int decade_ticks(double lo, double hi, int max_ticks, Tick *t) {
     return n;
 }
 
+// Every k-th of n labels, k at least min_every and few enough ticks for max_ticks: any k when
+// step < 1, else the first of step, 2 step, 4 step, ... (so that k divides what step divides
+// by a power of two: 2H units, step H/8, keep a tick at unit H).
+static int label_every(int n, int step, int min_every, int max_ticks) {
+    if (step < 1) {
+        int every = min_every < 1 ? 1 : min_every;
+        while (n / every >= max_ticks) every++;
+        return every;
+    }
+    int every = step;
+    while (every < min_every || n / every >= max_ticks) every *= 2;
+    return every;
+}
+
 // Ticks along a matrix axis of n cells: labels when given (every k-th, k from the room per
-// cell), else numbers: indices, or data units when the options give an extent.
-static int axis_ticks(int n, const char *const *labels, int room_per_label, double cell_px,
-                      int has_extent, double first, double last, int max_ticks, Tick *t) {
+// cell and the requested step), else numbers: indices, or data units when the options give
+// an extent.
+static int axis_ticks(int n, const char *const *labels, int label_step, int room_per_label, double cell_px,
+                      int has_extent, double first, double last, int max_ticks, Tick *t, int *every_out) {
     int count = 0;
+    *every_out = 0;
     if (labels) {
-        int every = (int)ceil(room_per_label / fmax(cell_px, 1e-9));
-        if (every < 1) every = 1;
-        while (n / every >= MAX_TICKS) every++;
+        int every = label_every(n, label_step, (int)ceil(room_per_label / fmax(cell_px, 1e-9)), MAX_TICKS);
+        *every_out = every;
         for (int i = 0; i < n; i += every) {
             t[count].pos = i;
             snprintf(t[count].text, sizeof t[count].text, "%s", labels[i] ? labels[i] : "");
@@ -255,8 +270,8 @@ typedef struct Axes {   // the ticks, computed once for layout and drawing
 static void compute_axes(Axes *ax, HeatmapLayout *lay, int rows, int cols, const HeatmapOptions *o) {
     int s = o->text_scale, th = text_height_px(s);
     double cell_w = (double)lay->mat_w / cols, cell_h = (double)lay->mat_h / rows;
-    ax->n_row = axis_ticks(rows, o->row_labels, th + 2, cell_h, o->has_extent, o->y_first,
-                           o->y_last, lay->mat_h / (2 * th) + 1, ax->row);
+    ax->n_row = axis_ticks(rows, o->row_labels, o->row_label_step, th + 2, cell_h, o->has_extent, o->y_first,
+                           o->y_last, lay->mat_h / (2 * th) + 1, ax->row, &lay->row_label_every);
     // Column labels: horizontal if each fits over its cell, otherwise turned upright.
     int widest_col = 0;
     for (int i = 0; o->col_labels && i < cols; i++) {
@@ -267,8 +282,8 @@ static void compute_axes(Axes *ax, HeatmapLayout *lay, int rows, int cols, const
         (o->col_label_direction == LABELS_VERTICAL ||
          (o->col_label_direction == LABELS_AUTO && widest_col + 16 > cell_w));
     int room = lay->col_labels_vertical ? th + 2 : widest_col + 16;
-    ax->n_col = axis_ticks(cols, o->col_labels, room, cell_w, o->has_extent, o->x_first,
-                           o->x_last, lay->mat_w / 110 + 1, ax->col);
+    ax->n_col = axis_ticks(cols, o->col_labels, o->col_label_step, room, cell_w, o->has_extent, o->x_first,
+                           o->x_last, lay->mat_w / 110 + 1, ax->col, &lay->col_label_every);
     int bar_ticks = lay->bar_h / (2 * th) + 1;
     ax->n_bar = use_log(o) ? decade_ticks(lay->lo, lay->hi, bar_ticks, ax->bar)
                            : linear_ticks(lay->lo, lay->hi, bar_ticks, 0, ax->bar);
@@ -640,10 +655,11 @@ static void write_label(FILE *fp, const char *command, const char *text) {
     fputs(" noenhanced\n", fp);
 }
 
-// Explicit tic labels: ('ein' 0, 'mann' 1, ...), every k-th so that at most ~40 show.
-static void write_tic_labels(FILE *fp, const char *axis, const char *const *labels, int n,
+// Explicit tic labels: ('ein' 0, 'mann' 1, ...), every k-th (a multiple of step) so that at
+// most ~40 show.
+static void write_tic_labels(FILE *fp, const char *axis, const char *const *labels, int n, int step,
                              const char *extra) {
-    int every = (n + 39) / 40;
+    int every = label_every(n, step, (n + 39) / 40, n + 1);
     fprintf(fp, "set %stics (", axis);
     for (int i = 0; i < n; i += every) {
         if (i) fputs(", ", fp);
@@ -720,9 +736,9 @@ int heatmap_write_gnuplot(const char *out_dir, const char *name, const float *va
     else fprintf(fp, "set yrange [%.9g:%.9g]\n", y_hi, y_lo);  // row 0 at the top
     if (o->col_labels) {
         int vertical = lay.col_labels_vertical;
-        write_tic_labels(fp, "x", o->col_labels, cols, vertical ? " rotate by 90 right" : "");
+        write_tic_labels(fp, "x", o->col_labels, cols, o->col_label_step, vertical ? " rotate by 90 right" : "");
     }
-    if (o->row_labels) write_tic_labels(fp, "y", o->row_labels, rows, "");
+    if (o->row_labels) write_tic_labels(fp, "y", o->row_labels, rows, o->row_label_step, "");
     fputs(o->n_paths ? "set key outside top center horizontal noenhanced\n" : "unset key\n", fp);
 
     // Paths as inline data blocks, in the same coordinates as the image.

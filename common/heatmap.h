@@ -59,6 +59,9 @@ typedef struct HeatmapOptions {
     const char *const *row_labels;     // (rows) UTF-8 strings, or NULL for index numbers
     const char *const *col_labels;     // (cols) likewise
     HeatmapLabelDirection col_label_direction;  // LABELS_AUTO: vertical if they would collide
+    // Label every k-th row / column, k = step x 1, 2, 4, ..., the first that fits (0, the
+    // default: any k that fits), e.g. H/8 for 2H units so that both halves are ticked at 0, H/8, ...
+    int row_label_step, col_label_step;
     int rows_bottom_up;                // 1: row 0 at the bottom
     // Axis numbers in data units instead of indices: value at the centre of the first and
     // the last column / row (used when has_extent = 1; labels above take precedence).
@@ -80,6 +83,7 @@ typedef struct HeatmapLayout {
     int mat_x, mat_y, mat_w, mat_h;    // the matrix area
     int bar_x, bar_y, bar_w, bar_h;    // the colour bar
     int col_labels_vertical;
+    int row_label_every, col_label_every;  // every k-th label drawn (0: numbers, no labels)
     int value_label_x;                 // left edge of the colour bar's name (read upwards)
     int title_lines, title_wrap_px;    // the title's lines, broken to fit this many pixels
     double lo, hi;                     // the colour range actually used (log10 units if log)

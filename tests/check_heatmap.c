@@ -263,6 +263,41 @@ START_TEST(test_heatmap_sliver_names_every_column) {
 }
 END_TEST
 
+// Unit labels of two halves (chapter 06: 2H encoder units): with row_label_step = H/8 both
+// halves are ticked from their own unit 0 ("bwd 0", not "bwd 12"), in the PNG and the script.
+START_TEST(test_heatmap_label_step) {
+    enum { H = 128, C = 8 };
+    char dir[64], path[4096], err[512];
+    make_tmp_dir(dir);
+    float *m = calloc((size_t)2 * H * C, sizeof(float));
+    char(*names)[16] = malloc(sizeof *names * 2 * H);
+    const char *rows[2 * H];
+    for (int j = 0; j < 2 * H; j++) {
+        snprintf(names[j], sizeof names[j], "%s %d", j < H ? "fwd" : "bwd", j % H);
+        rows[j] = names[j];
+    }
+    HeatmapOptions o;
+    heatmap_options_init(&o);
+    o.row_labels = rows;
+    HeatmapLayout lay;
+    heatmap_layout(&lay, m, 2 * H, C, &o);
+    int free_every = lay.row_label_every;
+    ck_assert_int_gt(free_every, 1);   // 256 rows cannot all be named: every k-th
+    o.row_label_step = H / 8;
+    heatmap_layout(&lay, m, 2 * H, C, &o);
+    ck_assert_int_eq(lay.row_label_every % (H / 8), 0);   // H/8 times a power of two
+    ck_assert_int_ge(lay.row_label_every, free_every);   // never denser than fits
+    ck_assert_int_eq(H % lay.row_label_every, 0);        // so "bwd 0" is a tick
+    ck_assert_msg(heatmap_write(dir, "units", m, 2 * H, C, &o, NULL, err, sizeof err), "%s", err);
+    char *script = read_all(tmp_path(path, dir, "units.gp"), NULL);
+    ck_assert_msg(strstr(script, "'bwd 0' 128") && strstr(script, "'fwd 16' 16"), "%.300s", strstr(script, "ytics"));
+    free(script);
+    free(names);
+    free(m);
+    remove_tmp_dir(dir);
+}
+END_TEST
+
 START_TEST(test_heatmap_special_values) {
     // Log scale: <= 0 bottom, +inf top, NaN grey; signed: white at exactly 0.
     float m[6] = {1e-20f, 1.0f, 0.0f, -3.0f, INFINITY, NAN};
@@ -434,6 +469,7 @@ Suite *make_heatmap_suite(void) {
     tcase_add_test(tc, test_heatmap_long_title_wraps);
     tcase_add_test(tc, test_heatmap_long_matrix_is_small);
     tcase_add_test(tc, test_heatmap_sliver_names_every_column);
+    tcase_add_test(tc, test_heatmap_label_step);
     tcase_add_test(tc, test_heatmap_special_values);
     tcase_add_test(tc, test_heatmap_paths);
     tcase_add_test(tc, test_font_glyphs);

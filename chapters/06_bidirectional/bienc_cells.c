@@ -398,6 +398,7 @@ static void cell_picture(Chapter06 *ch, const Experiment *bi, const Seq2SeqData 
         ho.colormap = HEATMAP_SIGNED;
         ho.vmin = -1.0, ho.vmax = 1.0;
         ho.row_labels = rows;
+        ho.row_label_step = H % 8 == 0 ? H / 8 : 0;   // ticks at fwd 0, H/8, ... and bwd 0, H/8, ...
         ho.col_labels = cols;
         float line_col[2] = {-0.5f, (float)len - 0.5f}, line_row[2] = {(float)H - 0.5f, (float)H - 0.5f};
         heatmap_add_path(&ho, line_col, line_row, 2, (Rgb){0, 0, 0}, "forward units above the line, backward below");

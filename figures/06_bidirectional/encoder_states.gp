@@ -23,7 +23,7 @@ set cbtics out
 set xrange [-0.5:7.5]
 set yrange [255.5:-0.5]
 set xtics ('<sos>' 0, 'sat' 1, ',' 2, 'jul' 3, '6' 4, ',' 5, '2030' 6, '<eos>' 7) rotate by 90 right noenhanced
-set ytics ('fwd 0' 0, 'fwd 7' 7, 'fwd 14' 14, 'fwd 21' 21, 'fwd 28' 28, 'fwd 35' 35, 'fwd 42' 42, 'fwd 49' 49, 'fwd 56' 56, 'fwd 63' 63, 'fwd 70' 70, 'fwd 77' 77, 'fwd 84' 84, 'fwd 91' 91, 'fwd 98' 98, 'fwd 105' 105, 'fwd 112' 112, 'fwd 119' 119, 'fwd 126' 126, 'bwd 5' 133, 'bwd 12' 140, 'bwd 19' 147, 'bwd 26' 154, 'bwd 33' 161, 'bwd 40' 168, 'bwd 47' 175, 'bwd 54' 182, 'bwd 61' 189, 'bwd 68' 196, 'bwd 75' 203, 'bwd 82' 210, 'bwd 89' 217, 'bwd 96' 224, 'bwd 103' 231, 'bwd 110' 238, 'bwd 117' 245, 'bwd 124' 252) noenhanced
+set ytics ('fwd 0' 0, 'fwd 16' 16, 'fwd 32' 32, 'fwd 48' 48, 'fwd 64' 64, 'fwd 80' 80, 'fwd 96' 96, 'fwd 112' 112, 'bwd 0' 128, 'bwd 16' 144, 'bwd 32' 160, 'bwd 48' 176, 'bwd 64' 192, 'bwd 80' 208, 'bwd 96' 224, 'bwd 112' 240) noenhanced
 set key outside top center horizontal noenhanced
 $path0 << EOD
 -0.5,127.5
